@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import {
+  Actor,
+  AssetKey,
+  ErrorInfo,
+  Id,
+  Lane,
+  Name,
+  NonNegativeInt,
+  PartitionKey,
+  PositiveInt,
+  RunSource,
+  Tags,
+} from '../common.js';
+import { defineEvent } from '../event-type.js';
+import { sha256Hex } from '../hashing.js';
+
+export const RunRequested = defineEvent({
+  type: 'run.requested.v1',
+  description:
+    'Something asked for a run under a run key. The first request for a key wins; a later one with another fingerprint is recorded as a conflict.',
+  payload: z.object({
+    runKey: Id,
+    /** See engine/model/fingerprint.ts: the one function every requesting path uses. */
+    requestFingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    assetSelection: z.array(AssetKey).min(1).max(10_000),
+    /** Partitions this run materializes; absent for unpartitioned assets. */
+    partitionKeys: z.array(PartitionKey).max(100_000).optional(),
+    source: RunSource,
+    lane: Lane,
+    /** Higher runs first within a lane. */
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    tags: Tags,
+    codeVersion: z.string().min(1).max(256).optional(),
+    /** One task per asset covering every partition (single-run backfills), instead of asset × partition. */
+    singleRun: z.boolean().default(false),
+  }),
+  idempotencyKey: (p) => `runreq:${p.runKey}:${sha256Hex(p.requestFingerprint)}`,
+});
+
+export const TaskDefinition = z.object({
+  taskKey: z.string().min(1).max(1200),
+  assetKey: AssetKey,
+  /** One key for asset × partition tasks; several for single-run tasks; absent when unpartitioned. */
+  partitionKeys: z.array(PartitionKey).max(100_000).optional(),
+  dependsOn: z.array(z.string().min(1).max(1200)).max(1000),
+  maxAttempts: PositiveInt.max(100),
+  retryBackoffSeconds: PositiveInt.max(86_400),
+  heartbeatTimeoutSeconds: PositiveInt.max(86_400),
+  pool: Name.optional(),
+  codeVersion: z.string().min(1).max(256).optional(),
+});
+export type TaskDefinition = z.infer<typeof TaskDefinition>;
+
+export const RunTriggered = defineEvent({
+  type: 'run.triggered.v1',
+  description: 'The run for a run key was created; with its plan it waits in its lane for admission.',
+  payload: z.object({
+    runId: Id,
+    runKey: Id,
+    source: RunSource,
+    lane: Lane,
+    priority: z.number().int().min(-1000).max(1000),
+    assetSelection: z.array(AssetKey).min(1).max(10_000),
+    partitionKeys: z.array(PartitionKey).max(100_000).optional(),
+    tags: Tags,
+    codeVersion: z.string().min(1).max(256).optional(),
+  }),
+  idempotencyKey: (p) => `run:${p.runKey}`,
+});
+
+export const PlanCreated = defineEvent({
+  type: 'run.plan-created.v1',
+  description: "A run's tasks (asset × partition, or asset × chunk for single-run) and their dependencies.",
+  payload: z.object({ runId: Id, tasks: z.array(TaskDefinition).min(1).max(100_000) }),
+  idempotencyKey: (p) => `plan:${p.runId}`,
+});
+
+export const RunAdmitted = defineEvent({
+  type: 'run.admitted.v1',
+  description: 'Admission control let a queued run start: its lane, rate limits and pools had room.',
+  payload: z.object({ runId: Id, pools: z.array(Name).max(100) }),
+  idempotencyKey: (p) => `run_admit:${p.runId}`,
+});
+
+export const RunCancelRequested = defineEvent({
+  type: 'run.cancel-requested.v1',
+  description:
+    'An operator (or a canceling backfill) asked to terminate a run. Queued work is canceled at once; running tasks are asked to stop, and forced termination fails them.',
+  payload: z.object({
+    runId: Id,
+    force: z.boolean(),
+    requestedBy: Actor,
+    reason: z.string().max(4096).optional(),
+  }),
+  idempotencyKey: (p) => `run_cancel:${p.runId}:${p.force ? 'force' : 'cooperative'}`,
+});
+
+export const RunDeleted = defineEvent({
+  type: 'run.deleted.v1',
+  description: 'An operator deleted a terminal run from the run history.',
+  payload: z.object({ runId: Id, deletedBy: Actor }),
+  idempotencyKey: (p) => `run_delete:${p.runId}`,
+});
+
+const TaskRef = {
+  runId: Id,
+  taskKey: z.string().min(1).max(1200),
+  attempt: PositiveInt.max(100),
+  attemptId: Id,
+};
+
+export const TaskDispatchRequested = defineEvent({
+  type: 'task.dispatch-requested.v1',
+  description: 'A ready task attempt was put in the dispatch outbox for delivery to its code location.',
+  payload: z.object({ ...TaskRef, dispatchId: Id, queue: Name }),
+  idempotencyKey: (p) => `dispatch_req:${p.dispatchId}`,
+});
+
+export const TaskDispatchEnqueued = defineEvent({
+  type: 'task.dispatch-enqueued.v1',
+  description: 'The dispatch queue accepted a task attempt for delivery.',
+  payload: z.object({ ...TaskRef, dispatchId: Id, externalId: z.string().min(1).max(512) }),
+  idempotencyKey: (p) => `dispatch_ack:${p.dispatchId}`,
+});
+
+export const TaskStarted = defineEvent({
+  type: 'task.started.v1',
+  description: 'A worker reported that it started a task attempt.',
+  payload: z.object({ ...TaskRef, workerId: z.string().min(1).max(256) }),
+  idempotencyKey: (p) => `started:${p.runId}:${p.taskKey}:${p.attempt}`,
+});
+
+export const TaskHeartbeat = defineEvent({
+  type: 'task.heartbeat.v1',
+  description: 'A worker reported that a task attempt is alive.',
+  payload: z.object({
+    ...TaskRef,
+    workerId: z.string().min(1).max(256),
+    /** Sequence number of the heartbeat within the attempt, so repeats dedupe but new beats apply. */
+    sequence: NonNegativeInt,
+    message: z.string().max(4096).optional(),
+  }),
+  idempotencyKey: (p) => `heartbeat:${p.runId}:${p.taskKey}:${p.attempt}:${p.sequence}`,
+});
+
+export const TaskOutcome = z.enum(['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELED']);
+export type TaskOutcome = z.infer<typeof TaskOutcome>;
+
+export const FailureCategory = z.enum(['USER_CODE', 'INFRASTRUCTURE', 'TIMEOUT', 'HEARTBEAT_TIMEOUT', 'CANCELED']);
+
+export const TaskFinished = defineEvent({
+  type: 'task.finished.v1',
+  description:
+    'A task attempt ended. Success records a materialization of its partitions; a retryable failure with attempts left waits for a retry.',
+  payload: z.object({
+    ...TaskRef,
+    workerId: z.string().min(1).max(256),
+    outcome: TaskOutcome,
+    error: ErrorInfo.extend({ category: FailureCategory, retryable: z.boolean() }).optional(),
+    /** Per-partition outcomes of a single-run task; absent means every partition shares `outcome`. */
+    partitionOutcomes: z.record(PartitionKey, z.enum(['SUCCEEDED', 'FAILED'])).optional(),
+    /** Metadata the asset reported with its materialization (row counts, paths, …), JSON values. */
+    metadata: z.record(z.string().max(256), z.unknown()).optional(),
+  }),
+  idempotencyKey: (p) => `finished:${p.runId}:${p.taskKey}:${p.attempt}`,
+});

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { Id, Instant } from '../common.js';
+import { defineEvent } from '../event-type.js';
+
+/**
+ * What a timer wakes up. Timer ids are derived from kind, subject and fire time, so a timer asked
+ * for twice is one timer, and its handler is idempotent on the id.
+ */
+export const TimerKind = z.enum([
+  'schedule_tick',
+  'sensor_poll',
+  'backfill_reconcile',
+  'run_request_sweep',
+  'task_retry',
+  'heartbeat_check',
+]);
+export type TimerKind = z.infer<typeof TimerKind>;
+
+export const TimerRequested = defineEvent({
+  type: 'timer.requested.v1',
+  description: 'A controller asked to be woken at a time (next schedule tick, next poll, retry, heartbeat check, …).',
+  payload: z.object({
+    timerId: Id,
+    kind: TimerKind,
+    /** The schedule, sensor, backfill or `{runId}/{taskKey}` the timer is about. */
+    subjectId: Id,
+    fireAt: Instant,
+    /** For task timers: the attempt the timer belongs to. */
+    attempt: z.number().int().min(1).max(100).optional(),
+  }),
+  idempotencyKey: (p) => `timer_req:${p.timerId}`,
+});
+
+export const TimerFired = defineEvent({
+  type: 'timer.fired.v1',
+  description:
+    "A timer was delivered and its handler ran; the handler's decision is in the same segment. Redeliveries change nothing.",
+  payload: z.object({
+    timerId: Id,
+    kind: TimerKind,
+    subjectId: Id,
+    fireAt: Instant,
+    attempt: z.number().int().min(1).max(100).optional(),
+  }),
+  idempotencyKey: (p) => `timer_fired:${p.timerId}`,
+});

@@ -1,0 +1,30 @@
+import { decodeTime, encodeTime, incrementBase32, isValid, ulid } from 'ulid';
+
+/** A source of 80 random bits for ULIDs; injectable so simulations are reproducible. */
+export type RandomSource = () => number;
+
+const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function isUlid(value: string): boolean {
+  return ULID_PATTERN.test(value) && isValid(value);
+}
+
+/** The millisecond time embedded in a ULID. */
+export function ulidTime(id: string): number {
+  return decodeTime(id);
+}
+
+/**
+ * The smallest-effort ULID strictly greater than `previous` (when given) and not earlier than
+ * `nowMs`: a fresh id when the clock has moved past `previous`, else `previous` incremented. This is
+ * how the ledger keeps event ids increasing across segments even when writers' clocks disagree.
+ */
+export function nextUlid(previous: string | undefined, nowMs: number, random?: RandomSource): string {
+  if (previous === undefined || ulidTime(previous) < nowMs) return ulid(nowMs, random);
+  return incrementBase32(previous);
+}
+
+/** The lowest ULID at a given millisecond: useful as an exclusive lower bound in queries. */
+export function minUlidAt(ms: number): string {
+  return `${encodeTime(ms, 10)}0000000000000000`;
+}
