@@ -160,9 +160,13 @@ function validatePayload(type: string, payload: unknown, where: string): unknown
   }
   const parsed = EVENT_TYPES[type].payload.safeParse(payload);
   if (!parsed.success) {
-    throw new ServoError(ErrorCode.InvalidInput, `${where}: invalid ${type} payload: ${describeIssues(parsed.error)}`, {
-      details: { type, issues: parsed.error.issues.slice(0, 20) },
-    });
+    throw new ServoError(
+      ErrorCode.InvalidInput,
+      `${where}: invalid ${type} payload: ${describeIssues(parsed.error)}`,
+      {
+        details: { type, issues: parsed.error.issues.slice(0, 20) },
+      },
+    );
   }
   return parsed.data;
 }
@@ -174,9 +178,13 @@ function validatePayload(type: string, payload: unknown, where: string): unknown
 export function validateDraft(input: unknown, where = 'event'): EventDraft {
   const shape = DraftShape.safeParse(input);
   if (!shape.success) {
-    throw new ServoError(ErrorCode.InvalidInput, `${where}: malformed event: ${describeIssues(shape.error)}`, {
-      details: { issues: shape.error.issues.slice(0, 20) },
-    });
+    throw new ServoError(
+      ErrorCode.InvalidInput,
+      `${where}: malformed event: ${describeIssues(shape.error)}`,
+      {
+        details: { issues: shape.error.issues.slice(0, 20) },
+      },
+    );
   }
   const payload = validatePayload(shape.data.type, shape.data.payload, where);
   return { ...shape.data, payload } as EventDraft;
@@ -186,11 +194,14 @@ export function validateDraft(input: unknown, where = 'event'): EventDraft {
 export function validateEvent(input: unknown, where = 'event'): LedgerEvent {
   const shape = EnvelopeShape.safeParse(input);
   if (!shape.success) {
-    throw new ServoError(ErrorCode.InvalidInput, `${where}: malformed event: ${describeIssues(shape.error)}`, {
-      details: { issues: shape.error.issues.slice(0, 20) },
-    });
+    throw new ServoError(
+      ErrorCode.InvalidInput,
+      `${where}: malformed event: ${describeIssues(shape.error)}`,
+      {
+        details: { issues: shape.error.issues.slice(0, 20) },
+      },
+    );
   }
   const payload = validatePayload(shape.data.type, shape.data.payload, where);
   return { ...shape.data, payload } as LedgerEvent;
 }
-

@@ -17,7 +17,8 @@ export const ScopeId = z.string().regex(SCOPE_ID_PATTERN, 'must match [a-z0-9][a
  * An asset key in its string form: path segments joined by `/` (Dagster's `AssetKey.path`).
  * Segments use the name alphabet.
  */
-export const ASSET_KEY_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}){0,7}$/;
+export const ASSET_KEY_PATTERN =
+  /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}(\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}){0,7}$/;
 export const AssetKey = z.string().regex(ASSET_KEY_PATTERN, 'must be slash-separated name segments');
 
 /** Ids minted by Servo or derived from inputs (`sched:loc:name:1700000000`, ULIDs, hashes). */
@@ -38,8 +39,16 @@ export const PartitionKey = z
 /** An instant as an ISO-8601 UTC string with milliseconds, e.g. `2026-01-01T00:00:00.000Z`. */
 export const Instant = z.iso.datetime({ offset: false, precision: 3 });
 
-export const NonNegativeInt = z.number().int().min(0).max(2 ** 31 - 1);
-export const PositiveInt = z.number().int().min(1).max(2 ** 31 - 1);
+export const NonNegativeInt = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+export const PositiveInt = z
+  .number()
+  .int()
+  .min(1)
+  .max(2 ** 31 - 1);
 
 /** Free-form string tags (Dagster's run tags). */
 export const Tags = z.record(z.string().min(1).max(256), z.string().max(4096));

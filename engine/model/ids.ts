@@ -78,7 +78,9 @@ export function attemptIdFor(dispatchId: string): string {
 
 export function timerIdFor(kind: TimerKind, subjectId: string, fireAtMs: number, attempt?: number): string {
   const epoch = Math.floor(fireAtMs / 1000);
-  return attempt === undefined ? `timer:${kind}:${subjectId}:${epoch}` : `timer:${kind}:${subjectId}:${attempt}:${epoch}`;
+  return attempt === undefined
+    ? `timer:${kind}:${subjectId}:${epoch}`
+    : `timer:${kind}:${subjectId}:${attempt}:${epoch}`;
 }
 
 /**

@@ -105,7 +105,8 @@ export const SensorEvaluated = defineEvent({
 
 export const PushMessageQuarantined = defineEvent({
   type: 'push.message-quarantined.v1',
-  description: 'A push message could not be accepted; it is kept with its reason so it can be listed and replayed.',
+  description:
+    'A push message could not be accepted; it is kept with its reason so it can be listed and replayed.',
   payload: z.object({
     quarantineId: Id,
     sensorName: z.string().max(256).optional(),

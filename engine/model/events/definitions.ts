@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalJson } from '../canonical-json.js';
 import {
   Actor,
   AssetKey,
@@ -15,7 +16,6 @@ import {
 } from '../common.js';
 import { defineEvent } from '../event-type.js';
 import { sha256Hex } from '../hashing.js';
-import { canonicalJson } from '../canonical-json.js';
 
 /** Where a definition came from: a code-location deploy, or the API (definition CRUD). */
 export const DefinitionSource = z.enum(['code', 'api']);

@@ -147,7 +147,13 @@ export const TaskHeartbeat = defineEvent({
 export const TaskOutcome = z.enum(['SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELED']);
 export type TaskOutcome = z.infer<typeof TaskOutcome>;
 
-export const FailureCategory = z.enum(['USER_CODE', 'INFRASTRUCTURE', 'TIMEOUT', 'HEARTBEAT_TIMEOUT', 'CANCELED']);
+export const FailureCategory = z.enum([
+  'USER_CODE',
+  'INFRASTRUCTURE',
+  'TIMEOUT',
+  'HEARTBEAT_TIMEOUT',
+  'CANCELED',
+]);
 
 export const TaskFinished = defineEvent({
   type: 'task.finished.v1',

@@ -18,7 +18,8 @@ export type TimerKind = z.infer<typeof TimerKind>;
 
 export const TimerRequested = defineEvent({
   type: 'timer.requested.v1',
-  description: 'A controller asked to be woken at a time (next schedule tick, next poll, retry, heartbeat check, …).',
+  description:
+    'A controller asked to be woken at a time (next schedule tick, next poll, retry, heartbeat check, …).',
   payload: z.object({
     timerId: Id,
     kind: TimerKind,

@@ -1,0 +1,552 @@
+import { dispatchIdFor } from '../model/ids.js';
+import { compositeKey } from '../projections/table-def.js';
+import { type RunRow, RunStatus, type TaskRow, TaskState } from '../projections/tables/index.js';
+import { chunkRunEnded, chunkRunStarted } from './backfills.js';
+import type { FoldEnv } from './context.js';
+import type { HandlerMap } from './handler.js';
+import type { ProjectionTables } from './state.js';
+
+const TERMINAL_TASK_STATES: ReadonlySet<string> = new Set([
+  TaskState.Succeeded,
+  TaskState.Failed,
+  TaskState.Skipped,
+  TaskState.Canceled,
+]);
+
+export function isTerminalTask(state: string): boolean {
+  return TERMINAL_TASK_STATES.has(state);
+}
+
+const TERMINAL_RUN_STATUSES: ReadonlySet<string> = new Set([
+  RunStatus.Success,
+  RunStatus.Failure,
+  RunStatus.Canceled,
+]);
+
+export function isTerminalRun(status: string): boolean {
+  return TERMINAL_RUN_STATUSES.has(status);
+}
+
+/** Longest wait between retries, whatever the asset's base backoff. */
+export const MAX_RETRY_BACKOFF_MS = 60 * 60 * 1000;
+
+/** Exponential backoff: base × 2^(attempt−1), capped at one hour. */
+export function retryBackoffMs(baseSeconds: number, attempt: number): number {
+  return Math.min(baseSeconds * 1000 * 2 ** Math.min(attempt - 1, 20), MAX_RETRY_BACKOFF_MS);
+}
+
+function taskKeyOf(runId: string, taskKey: string): string {
+  return compositeKey(runId, taskKey);
+}
+
+function partitionsOf(task: TaskRow): readonly string[] {
+  return task.partitionKeys === null || task.partitionKeys.length === 0 ? [''] : task.partitionKeys;
+}
+
+type AttemptOutcome = 'SUCCEEDED' | 'FAILED' | 'CANCELED';
+
+/** Records an attempt outcome (and, on success, a materialization) for each partition of a task. */
+function recordPartitionOutcomes(
+  tables: ProjectionTables,
+  run: RunRow,
+  task: TaskRow,
+  outcomeOf: (partitionKey: string) => AttemptOutcome,
+  settled: boolean,
+  metadata: Record<string, unknown> | null,
+  env: FoldEnv,
+): void {
+  for (const partitionKey of partitionsOf(task)) {
+    const key = compositeKey(task.assetKey, partitionKey);
+    const row = tables.partitionStatus.get(key) ?? {
+      assetKey: task.assetKey,
+      partitionKey,
+      lastMaterializationRunId: null,
+      lastMaterializationAt: null,
+      lastMaterializationCodeVersion: null,
+      lastMaterializationMetadata: null,
+      lastAttemptRunId: null,
+      lastAttemptAt: null,
+      lastAttemptOutcome: null,
+      inFlightRunId: null,
+      rowVersion: env.eventId,
+    };
+    const outcome = outcomeOf(partitionKey);
+    const succeeded = outcome === 'SUCCEEDED';
+    tables.partitionStatus.set(key, {
+      ...row,
+      // A failed attempt never hides an earlier materialization.
+      lastMaterializationRunId: succeeded ? run.runId : row.lastMaterializationRunId,
+      lastMaterializationAt: succeeded ? env.at : row.lastMaterializationAt,
+      lastMaterializationCodeVersion: succeeded
+        ? (task.codeVersion ?? run.codeVersion)
+        : row.lastMaterializationCodeVersion,
+      lastMaterializationMetadata: succeeded ? metadata : row.lastMaterializationMetadata,
+      lastAttemptRunId: run.runId,
+      lastAttemptAt: env.at,
+      lastAttemptOutcome: outcome,
+      inFlightRunId: settled && row.inFlightRunId === run.runId ? null : row.inFlightRunId,
+      rowVersion: env.eventId,
+    });
+  }
+}
+
+/** A task that will not run any more gives up its in-flight mark on its partitions. */
+function clearInFlight(tables: ProjectionTables, run: RunRow, task: TaskRow, env: FoldEnv): void {
+  for (const partitionKey of partitionsOf(task)) {
+    const key = compositeKey(task.assetKey, partitionKey);
+    const row = tables.partitionStatus.get(key);
+    if (row !== undefined && row.inFlightRunId === run.runId) {
+      tables.partitionStatus.set(key, { ...row, inFlightRunId: null, rowVersion: env.eventId });
+    }
+  }
+}
+
+/** Moves a task to a terminal state and counts it on the run (which the caller writes back). */
+function endTask(
+  tables: ProjectionTables,
+  run: RunRow,
+  task: TaskRow,
+  state: TaskState,
+  env: FoldEnv,
+  patch: Partial<TaskRow> = {},
+): TaskRow {
+  const ended: TaskRow = { ...task, ...patch, state, endedAt: env.at, rowVersion: env.eventId };
+  tables.tasks.set(taskKeyOf(run.runId, task.taskKey), ended);
+  if (state === TaskState.Succeeded) run.tasksSucceeded += 1;
+  else if (state === TaskState.Failed) run.tasksFailed += 1;
+  else if (state === TaskState.Skipped) run.tasksSkipped += 1;
+  else if (state === TaskState.Canceled) run.tasksCanceled += 1;
+  if (task.attempt > 0) {
+    tables.dispatchOutbox.delete(dispatchIdFor(run.runId, task.taskKey, task.attempt));
+  }
+  return ended;
+}
+
+/** Skips (or cancels) every not-yet-terminal task downstream of `from`, transitively. */
+function propagate(
+  tables: ProjectionTables,
+  run: RunRow,
+  from: TaskRow,
+  state: TaskState,
+  env: FoldEnv,
+): void {
+  const queue = [...from.dependents];
+  for (let index = 0; index < queue.length; index++) {
+    const task = tables.tasks.get(taskKeyOf(run.runId, queue[index]!));
+    if (task === undefined || isTerminalTask(task.state)) continue;
+    endTask(tables, run, task, state, env);
+    clearInFlight(tables, run, task, env);
+    queue.push(...task.dependents);
+  }
+}
+
+/** Marks downstream tasks whose every dependency has succeeded as READY. */
+function satisfyDependents(tables: ProjectionTables, run: RunRow, from: TaskRow, env: FoldEnv): void {
+  for (const dependentKey of from.dependents) {
+    const key = taskKeyOf(run.runId, dependentKey);
+    const task = tables.tasks.get(key);
+    if (task === undefined || task.state !== TaskState.Blocked) continue;
+    if (task.depsSatisfied.includes(from.taskKey)) continue;
+    const depsSatisfied = [...task.depsSatisfied, from.taskKey];
+    const ready = depsSatisfied.length >= task.dependsOn.length;
+    tables.tasks.set(key, {
+      ...task,
+      depsSatisfied,
+      state: ready ? TaskState.Ready : TaskState.Blocked,
+      readyAt: ready ? env.at : null,
+      rowVersion: env.eventId,
+    });
+  }
+}
+
+/** Partitions of a run that did not materialize: tasks that did not succeed, and failed partitions of single-run tasks. */
+function failedPartitionsOf(tables: ProjectionTables, run: RunRow): string[] {
+  const failed = new Set<string>();
+  for (const taskKey of run.taskKeys) {
+    const task = tables.tasks.get(taskKeyOf(run.runId, taskKey));
+    if (task === undefined) continue;
+    for (const partitionKey of task.partitionKeys ?? []) {
+      if (task.state !== TaskState.Succeeded) {
+        failed.add(partitionKey);
+        continue;
+      }
+      const status = tables.partitionStatus.get(compositeKey(task.assetKey, partitionKey));
+      if (status?.lastAttemptRunId === run.runId && status.lastAttemptOutcome !== 'SUCCEEDED') {
+        failed.add(partitionKey);
+      }
+    }
+  }
+  return [...failed].sort();
+}
+
+/** Writes the run back, ending it when every task is terminal (the run completion rule). */
+function saveRun(tables: ProjectionTables, run: RunRow, env: FoldEnv): void {
+  const done = run.tasksSucceeded + run.tasksFailed + run.tasksSkipped + run.tasksCanceled;
+  const wasTerminal = isTerminalRun(tables.runs.get(run.runId)?.status ?? '');
+  if (!wasTerminal && run.taskKeys.length > 0 && done >= run.tasksTotal) {
+    run.status =
+      run.cancelRequested || run.tasksCanceled > 0
+        ? RunStatus.Canceled
+        : run.tasksFailed > 0 || run.tasksSkipped > 0
+          ? RunStatus.Failure
+          : RunStatus.Success;
+    run.endedAt = env.at;
+  } else if (!wasTerminal && run.cancelRequested && !isTerminalRun(run.status)) {
+    run.status = RunStatus.Canceling;
+  }
+  run.rowVersion = env.eventId;
+  tables.runs.set(run.runId, run);
+  if (!wasTerminal && isTerminalRun(run.status)) {
+    chunkRunEnded(tables, run, run.status === RunStatus.Success ? [] : failedPartitionsOf(tables, run), env);
+  }
+}
+
+/** Run requests, runs, tasks, dispatch and partition status. */
+export const runHandlers: HandlerMap = {
+  'run.requested.v1'(t, e, env) {
+    const p = e.payload;
+    // Requests made by a stale sensor evaluation are dropped with it.
+    if (p.source.kind === 'sensor' && t.sensorEvals.get(p.source.evalId)?.stale === true) return false;
+    // A chunk's run request stands or falls with the chunk plan in the same segment.
+    if (p.source.kind === 'backfill' && t.backfillChunks.get(p.source.chunkId)?.runKey !== p.runKey)
+      return false;
+    const existing = t.runKeyIndex.get(p.runKey);
+    if (existing !== undefined) {
+      if (existing.requestFingerprint !== p.requestFingerprint) {
+        t.runKeyConflicts.set(compositeKey(p.runKey, env.eventId), {
+          runKey: p.runKey,
+          conflictingEventId: env.eventId,
+          existingFingerprint: existing.requestFingerprint,
+          conflictingFingerprint: p.requestFingerprint,
+          source: p.source,
+          detectedAt: env.at,
+        });
+      }
+      // The first request wins; an equal one from any source is the same request.
+      return true;
+    }
+    t.runKeyIndex.set(p.runKey, {
+      runKey: p.runKey,
+      runId: env.runId(p.runKey),
+      requestFingerprint: p.requestFingerprint,
+      status: 'PENDING',
+      source: p.source,
+      sourceKind: p.source.kind,
+      lane: p.lane,
+      priority: p.priority,
+      assetSelection: p.assetSelection,
+      partitionKeys: p.partitionKeys ?? null,
+      singleRun: p.singleRun,
+      tags: p.tags,
+      codeVersion: p.codeVersion ?? null,
+      requestedAt: env.at,
+      triggeredAt: null,
+      rowVersion: env.eventId,
+    });
+    return true;
+  },
+
+  'run.triggered.v1'(t, e, env) {
+    const p = e.payload;
+    const index = t.runKeyIndex.get(p.runKey);
+    if (index === undefined || index.runId !== p.runId || t.runs.has(p.runId)) return false;
+    t.runKeyIndex.set(p.runKey, {
+      ...index,
+      status: 'TRIGGERED',
+      triggeredAt: env.at,
+      rowVersion: env.eventId,
+    });
+    t.runs.set(p.runId, {
+      runId: p.runId,
+      runKey: p.runKey,
+      status: RunStatus.Queued,
+      lane: p.lane,
+      priority: p.priority,
+      source: p.source,
+      sourceKind: p.source.kind,
+      assetSelection: p.assetSelection,
+      partitionKeys: p.partitionKeys ?? null,
+      tags: p.tags,
+      codeVersion: p.codeVersion ?? null,
+      taskKeys: [],
+      tasksTotal: 0,
+      tasksSucceeded: 0,
+      tasksFailed: 0,
+      tasksSkipped: 0,
+      tasksCanceled: 0,
+      pools: [],
+      cancelRequested: false,
+      forceCancel: false,
+      backfillId: p.source.kind === 'backfill' ? p.source.backfillId : null,
+      chunkId: p.source.kind === 'backfill' ? p.source.chunkId : null,
+      createdAt: env.at,
+      admittedAt: null,
+      startedAt: null,
+      endedAt: null,
+      rowVersion: env.eventId,
+    });
+    return true;
+  },
+
+  'run.plan-created.v1'(t, e, env) {
+    const p = e.payload;
+    const existing = t.runs.get(p.runId);
+    if (existing === undefined || existing.taskKeys.length > 0 || isTerminalRun(existing.status))
+      return false;
+    const run: RunRow = { ...existing };
+    const dependents = new Map<string, string[]>();
+    for (const task of p.tasks) {
+      for (const upstream of task.dependsOn) {
+        const list = dependents.get(upstream);
+        if (list === undefined) dependents.set(upstream, [task.taskKey]);
+        else list.push(task.taskKey);
+      }
+    }
+    for (const task of p.tasks) {
+      const row: TaskRow = {
+        runId: run.runId,
+        taskKey: task.taskKey,
+        assetKey: task.assetKey,
+        partitionKeys: task.partitionKeys ?? null,
+        dependsOn: task.dependsOn,
+        dependents: dependents.get(task.taskKey) ?? [],
+        depsSatisfied: [],
+        state: task.dependsOn.length === 0 ? TaskState.Ready : TaskState.Blocked,
+        attempt: 0,
+        attemptId: null,
+        maxAttempts: task.maxAttempts,
+        retryBackoffSeconds: task.retryBackoffSeconds,
+        heartbeatTimeoutSeconds: task.heartbeatTimeoutSeconds,
+        pool: task.pool ?? null,
+        codeVersion: task.codeVersion ?? null,
+        readyAt: task.dependsOn.length === 0 ? env.at : null,
+        retryNotBefore: null,
+        startedAt: null,
+        lastHeartbeatAt: null,
+        heartbeatSequence: null,
+        endedAt: null,
+        workerId: null,
+        error: null,
+        rowVersion: env.eventId,
+      };
+      t.tasks.set(taskKeyOf(run.runId, task.taskKey), row);
+      for (const partitionKey of partitionsOf(row)) {
+        const key = compositeKey(row.assetKey, partitionKey);
+        const status = t.partitionStatus.get(key);
+        t.partitionStatus.set(key, {
+          assetKey: row.assetKey,
+          partitionKey,
+          lastMaterializationRunId: status?.lastMaterializationRunId ?? null,
+          lastMaterializationAt: status?.lastMaterializationAt ?? null,
+          lastMaterializationCodeVersion: status?.lastMaterializationCodeVersion ?? null,
+          lastMaterializationMetadata: status?.lastMaterializationMetadata ?? null,
+          lastAttemptRunId: status?.lastAttemptRunId ?? null,
+          lastAttemptAt: status?.lastAttemptAt ?? null,
+          lastAttemptOutcome: status?.lastAttemptOutcome ?? null,
+          inFlightRunId: run.runId,
+          rowVersion: env.eventId,
+        });
+      }
+    }
+    run.taskKeys = p.tasks.map((task) => task.taskKey);
+    run.tasksTotal = p.tasks.length;
+    saveRun(t, run, env);
+    return true;
+  },
+
+  'run.admitted.v1'(t, e, env) {
+    const existing = t.runs.get(e.payload.runId);
+    if (existing === undefined || existing.status !== RunStatus.Queued || existing.cancelRequested)
+      return false;
+    if (existing.taskKeys.length === 0) return false;
+    const run: RunRow = {
+      ...existing,
+      status: RunStatus.Starting,
+      admittedAt: env.at,
+      pools: e.payload.pools,
+    };
+    saveRun(t, run, env);
+    chunkRunStarted(t, run, env);
+    return true;
+  },
+
+  'run.cancel-requested.v1'(t, e, env) {
+    const p = e.payload;
+    const existing = t.runs.get(p.runId);
+    if (existing === undefined || isTerminalRun(existing.status)) return false;
+    if (existing.cancelRequested && (existing.forceCancel || !p.force)) return false;
+    const run: RunRow = { ...existing, cancelRequested: true, forceCancel: existing.forceCancel || p.force };
+    for (const taskKey of run.taskKeys) {
+      const task = t.tasks.get(taskKeyOf(run.runId, taskKey));
+      if (task === undefined || isTerminalTask(task.state)) continue;
+      // Cooperative termination lets a running attempt finish (it is told to stop); forced
+      // termination ends it now and ignores whatever it reports later.
+      if (task.state === TaskState.Running && !p.force) continue;
+      if (task.state === TaskState.Running) {
+        recordPartitionOutcomes(t, run, task, () => 'CANCELED', true, null, env);
+      } else {
+        clearInFlight(t, run, task, env);
+      }
+      endTask(t, run, task, TaskState.Canceled, env);
+    }
+    if (run.taskKeys.length === 0) {
+      run.status = RunStatus.Canceled;
+      run.endedAt = env.at;
+    }
+    saveRun(t, run, env);
+    return true;
+  },
+
+  'run.deleted.v1'(t, e) {
+    const run = t.runs.get(e.payload.runId);
+    if (run === undefined || !isTerminalRun(run.status)) return false;
+    for (const taskKey of run.taskKeys) t.tasks.delete(taskKeyOf(run.runId, taskKey));
+    t.runs.delete(run.runId);
+    return true;
+  },
+
+  'task.dispatch-requested.v1'(t, e, env) {
+    const p = e.payload;
+    const run = t.runs.get(p.runId);
+    if (run === undefined || run.cancelRequested) return false;
+    if (run.status !== RunStatus.Starting && run.status !== RunStatus.Started) return false;
+    const key = taskKeyOf(p.runId, p.taskKey);
+    const task = t.tasks.get(key);
+    if (task === undefined || p.attempt !== task.attempt + 1) return false;
+    if (task.state !== TaskState.Ready && task.state !== TaskState.RetryWait) return false;
+    t.tasks.set(key, {
+      ...task,
+      state: TaskState.Dispatched,
+      attempt: p.attempt,
+      attemptId: p.attemptId,
+      retryNotBefore: null,
+      heartbeatSequence: null,
+      rowVersion: env.eventId,
+    });
+    t.dispatchOutbox.set(p.dispatchId, {
+      dispatchId: p.dispatchId,
+      runId: p.runId,
+      taskKey: p.taskKey,
+      attempt: p.attempt,
+      attemptId: p.attemptId,
+      queue: p.queue,
+      status: 'PENDING',
+      externalId: null,
+      createdAt: env.at,
+      rowVersion: env.eventId,
+    });
+    return true;
+  },
+
+  'task.dispatch-enqueued.v1'(t, e, env) {
+    const row = t.dispatchOutbox.get(e.payload.dispatchId);
+    if (row === undefined || row.status !== 'PENDING' || row.attemptId !== e.payload.attemptId) return false;
+    t.dispatchOutbox.set(row.dispatchId, {
+      ...row,
+      status: 'ENQUEUED',
+      externalId: e.payload.externalId,
+      rowVersion: env.eventId,
+    });
+    return true;
+  },
+
+  'task.started.v1'(t, e, env) {
+    const p = e.payload;
+    const existing = t.runs.get(p.runId);
+    if (existing === undefined || existing.cancelRequested) return false;
+    const key = taskKeyOf(p.runId, p.taskKey);
+    const task = t.tasks.get(key);
+    if (task === undefined || task.state !== TaskState.Dispatched) return false;
+    if (task.attempt !== p.attempt || task.attemptId !== p.attemptId) return false;
+    t.tasks.set(key, {
+      ...task,
+      state: TaskState.Running,
+      startedAt: env.at,
+      lastHeartbeatAt: env.at,
+      workerId: p.workerId,
+      rowVersion: env.eventId,
+    });
+    t.dispatchOutbox.delete(dispatchIdFor(p.runId, p.taskKey, p.attempt));
+    if (existing.status === RunStatus.Starting) {
+      saveRun(t, { ...existing, status: RunStatus.Started, startedAt: existing.startedAt ?? env.at }, env);
+    }
+    return true;
+  },
+
+  'task.heartbeat.v1'(t, e, env) {
+    const p = e.payload;
+    const key = taskKeyOf(p.runId, p.taskKey);
+    const task = t.tasks.get(key);
+    if (task === undefined || task.state !== TaskState.Running) return false;
+    if (task.attempt !== p.attempt || task.attemptId !== p.attemptId) return false;
+    if (task.heartbeatSequence !== null && p.sequence <= task.heartbeatSequence) return false;
+    t.tasks.set(key, {
+      ...task,
+      lastHeartbeatAt: env.at,
+      heartbeatSequence: p.sequence,
+      rowVersion: env.eventId,
+    });
+    return true;
+  },
+
+  'task.finished.v1'(t, e, env) {
+    const p = e.payload;
+    const existing = t.runs.get(p.runId);
+    if (existing === undefined) return false;
+    const key = taskKeyOf(p.runId, p.taskKey);
+    const task = t.tasks.get(key);
+    if (task === undefined) return false;
+    // Only the current attempt, and only while it is out with a worker, can finish.
+    if (task.state !== TaskState.Dispatched && task.state !== TaskState.Running) return false;
+    if (task.attempt !== p.attempt || task.attemptId !== p.attemptId) return false;
+    const run: RunRow = { ...existing };
+    if (run.status === RunStatus.Starting) {
+      run.status = RunStatus.Started;
+      run.startedAt = run.startedAt ?? env.at;
+    }
+    const metadata = p.metadata ?? null;
+    const error = p.error ?? null;
+    if (p.outcome === 'SUCCEEDED') {
+      const ended = endTask(t, run, task, TaskState.Succeeded, env, { error: null, workerId: p.workerId });
+      const outcomes = p.partitionOutcomes;
+      recordPartitionOutcomes(
+        t,
+        run,
+        task,
+        (partition) => outcomes?.[partition] ?? 'SUCCEEDED',
+        true,
+        metadata,
+        env,
+      );
+      satisfyDependents(t, run, ended, env);
+    } else if (p.outcome === 'FAILED') {
+      const retryable = error?.retryable ?? true;
+      if (retryable && task.attempt < task.maxAttempts) {
+        t.tasks.set(key, {
+          ...task,
+          state: TaskState.RetryWait,
+          // Deadlines come from the server time in the event id, never from a worker's clock.
+          retryNotBefore: env.serverAt + retryBackoffMs(task.retryBackoffSeconds, task.attempt),
+          workerId: p.workerId,
+          error,
+          rowVersion: env.eventId,
+        });
+        recordPartitionOutcomes(t, run, task, () => 'FAILED', false, null, env);
+      } else {
+        const ended = endTask(t, run, task, TaskState.Failed, env, { error, workerId: p.workerId });
+        recordPartitionOutcomes(t, run, task, () => 'FAILED', true, null, env);
+        propagate(t, run, ended, TaskState.Skipped, env);
+      }
+    } else if (p.outcome === 'SKIPPED') {
+      const ended = endTask(t, run, task, TaskState.Skipped, env, { workerId: p.workerId });
+      clearInFlight(t, run, task, env);
+      propagate(t, run, ended, TaskState.Skipped, env);
+    } else {
+      const ended = endTask(t, run, task, TaskState.Canceled, env, { error, workerId: p.workerId });
+      recordPartitionOutcomes(t, run, task, () => 'CANCELED', true, null, env);
+      propagate(t, run, ended, TaskState.Canceled, env);
+    }
+    saveRun(t, run, env);
+    return true;
+  },
+};

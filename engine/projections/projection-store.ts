@@ -1,0 +1,556 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { ErrorCode, isServoError, ServoError } from '../errors.js';
+import type { FoldConfig } from '../fold/context.js';
+import { Folder } from '../fold/fold.js';
+import {
+  commitAll,
+  createProjectionState,
+  type ProjectionState,
+  rollbackAll,
+  type TableState,
+} from '../fold/state.js';
+import type { Ledger, Segment } from '../ledger/ledger.js';
+import type { Scope } from '../ledger/scope.js';
+import { nextUlid, type RandomSource } from '../model/ulid.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import {
+  type BaseRef,
+  baseFileKey,
+  type DeltaRef,
+  deltaFileKey,
+  EMPTY_WATERMARK,
+  type FileRef,
+  MANIFEST_FORMAT,
+  Manifest,
+  manifestKey,
+  POINTER_FORMAT,
+  Pointer,
+  parseJsonObject,
+  pointerKey,
+  type Watermark,
+} from './manifest.js';
+import type { ParquetCodec } from './parquet-codec.js';
+import { columnsToRows, rowsToColumns } from './row-codec.js';
+import type { TableDef } from './table-def.js';
+import { TABLE_NAMES, TABLES, type TableName } from './tables/index.js';
+
+/** When the L0 deltas should be merged into a new base. */
+export interface CompactionLimits {
+  /** Merge when this many deltas are listed. Default 10. */
+  maxDeltas: number;
+  /** Merge when the deltas hold this many rows and tombstones together. Default 100,000. */
+  maxDeltaRows: number;
+  /** Rows per base part file (bounds memory when writing and reading). Default 250,000. */
+  basePartRows: number;
+}
+
+export const DEFAULT_COMPACTION_LIMITS: CompactionLimits = {
+  maxDeltas: 10,
+  maxDeltaRows: 100_000,
+  basePartRows: 250_000,
+};
+
+export interface ProjectionStoreOptions {
+  store: ObjectStore;
+  scope: Scope;
+  codec: ParquetCodec;
+  ledger: Ledger;
+  fold: FoldConfig;
+  clock: Clock;
+  limits?: Partial<CompactionLimits>;
+  /** Publish attempts before giving up on a contended pointer. Default 10. */
+  maxPublishAttempts?: number;
+  /**
+   * Whether this process publishes (compacts). A reader (false) folds the ledger to stay current
+   * but keeps no record of unpublished changes, and `publish()` refuses to run. Default true.
+   */
+  publisher?: boolean;
+  random?: RandomSource;
+}
+
+/** Rows changed by folding one or more segments, by table. */
+export interface ChangeSet {
+  fromSeq: number;
+  toSeq: number;
+  tables: Map<TableName, Set<string>>;
+}
+
+export type ChangeListener = (changes: ChangeSet) => void;
+
+export interface PublishResult {
+  /** What was written: a delta of changed rows, a new base, or nothing (already up to date). */
+  kind: 'delta' | 'base' | 'none';
+  manifestId: number;
+  watermark: Watermark;
+  /** Times the pointer had moved and this publisher reloaded before succeeding. */
+  racesLost: number;
+}
+
+const encoder = new TextEncoder();
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The projections of one workspace, held in memory and kept in step with the ledger:
+ * `catchUp()` folds the segments after the watermark; `publish()` (the compactor) writes the rows
+ * changed since the last publish as a delta, or everything as a new base, and moves the pointer by
+ * compare-and-swap. A publisher that loses the race rolls back its unpublished changes, loads what
+ * the winner published, re-folds what is still missing and tries again, so every event is folded
+ * into the published projections exactly once and the pointer never goes backwards.
+ */
+export class ProjectionStore {
+  readonly state: ProjectionState;
+  private readonly options: ProjectionStoreOptions;
+  private readonly limits: CompactionLimits;
+  private readonly folder: Folder;
+  private manifest: Manifest | null = null;
+  private manifestPath: string | null = null;
+  private pointerGeneration: string | undefined;
+  private folded: Watermark = EMPTY_WATERMARK;
+  private publishedWatermark: Watermark = EMPTY_WATERMARK;
+  private notifiedThrough = 0;
+  private readonly listeners = new Set<ChangeListener>();
+  private pendingChanges: Map<TableName, Set<string>> = new Map();
+  private lastUlid: string | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(options: ProjectionStoreOptions) {
+    this.options = options;
+    this.limits = { ...DEFAULT_COMPACTION_LIMITS, ...options.limits };
+    this.state = createProjectionState();
+    this.folder = new Folder(options.fold);
+    for (const name of TABLE_NAMES) {
+      const table = this.state.tables[name] as TableState<object>;
+      table.onChange = (key) => {
+        let keys = this.pendingChanges.get(name);
+        if (keys === undefined) {
+          keys = new Set();
+          this.pendingChanges.set(name, keys);
+        }
+        keys.add(key);
+      };
+    }
+  }
+
+  /** Opens the published projections (or an empty state when nothing was published yet). */
+  static async open(options: ProjectionStoreOptions): Promise<ProjectionStore> {
+    const projections = new ProjectionStore(options);
+    await projections.serial(() => projections.loadPublished());
+    return projections;
+  }
+
+  /** Segments folded into the in-memory state. */
+  get watermark(): Watermark {
+    return this.folded;
+  }
+
+  /** Segments folded into the published projections. */
+  get published(): Watermark {
+    return this.publishedWatermark;
+  }
+
+  get currentManifest(): Manifest | null {
+    return this.manifest;
+  }
+
+  /** Events of unknown types folded as no-ops so far (written by a newer Servo). */
+  get unknownEvents(): number {
+    return this.folder.unknownEvents;
+  }
+
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Folds every segment after the watermark. Returns the number of segments folded. */
+  catchUp(): Promise<number> {
+    return this.serial(() => this.catchUpNow());
+  }
+
+  /**
+   * Folds a segment this process has just appended, without reading it back, when it is the next
+   * one; otherwise catches up from the ledger.
+   */
+  accept(segment: Segment): Promise<number> {
+    return this.serial(async () => {
+      if (segment.seq === this.folded.seq + 1) {
+        this.foldSegment(segment);
+        return 1;
+      }
+      return segment.seq <= this.folded.seq ? 0 : this.catchUpNow();
+    });
+  }
+
+  /** Whether the deltas have grown past the merge limits. */
+  needsMerge(): boolean {
+    const deltas = this.manifest?.deltas ?? [];
+    const rows = deltas.reduce((sum, delta) => sum + delta.rows + delta.deletions, 0);
+    return deltas.length >= this.limits.maxDeltas || rows >= this.limits.maxDeltaRows;
+  }
+
+  /**
+   * Publishes what has been folded: the changed rows as a delta (or, with `merge`, every table as a
+   * new base). Folds nothing new itself; call `catchUp()` first to include the newest segments.
+   */
+  publish(options: { merge?: boolean } = {}): Promise<PublishResult> {
+    return this.serial(() => this.publishNow(options.merge === true));
+  }
+
+  /** Discards the in-memory state and loads the published projections again. */
+  reload(): Promise<void> {
+    return this.serial(() => this.loadPublished());
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async catchUpNow(): Promise<number> {
+    let count = 0;
+    for await (const segment of this.options.ledger.readAfter(this.folded.seq)) {
+      this.foldSegment(segment);
+      count += 1;
+    }
+    return count;
+  }
+
+  private foldSegment(segment: Segment): void {
+    for (const event of segment.events) this.folder.fold(this.state, event);
+    this.folded = { seq: segment.seq, eventId: this.folder.lastEventId ?? null };
+    if (this.options.publisher === false) commitAll(this.state);
+    this.flushChanges(segment.seq);
+  }
+
+  private flushChanges(seq: number): void {
+    if (this.pendingChanges.size === 0) return;
+    const tables = this.pendingChanges;
+    this.pendingChanges = new Map();
+    // After a lost publish race the same segments are folded again; subscribers already heard of them.
+    if (seq <= this.notifiedThrough) return;
+    const changes: ChangeSet = { fromSeq: this.notifiedThrough + 1, toSeq: seq, tables };
+    this.notifiedThrough = seq;
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch {
+        // A failing subscriber must not break the fold; it is the subscriber's job to report.
+      }
+    }
+  }
+
+  private async readPointer(): Promise<{ pointer: Pointer; generation: string } | undefined> {
+    const object = await this.options.store.get(pointerKey(this.options.scope));
+    if (object === undefined) return undefined;
+    return {
+      pointer: parseJsonObject(Pointer, object.body, 'projection pointer'),
+      generation: object.generation,
+    };
+  }
+
+  private async readManifest(path: string): Promise<Manifest> {
+    const object = await this.options.store.get(path);
+    if (object === undefined) throw new ServoError(ErrorCode.Corrupt, `manifest ${path} is missing`);
+    return parseJsonObject(Manifest, object.body, `manifest ${path}`);
+  }
+
+  private async loadPublished(): Promise<void> {
+    const current = await this.readPointer();
+    for (const name of TABLE_NAMES) {
+      const table = this.state.tables[name] as TableState<object>;
+      table.rollback();
+      table.rows.clear();
+    }
+    this.pendingChanges = new Map();
+    if (current === undefined) {
+      this.setPublished(null, null, undefined);
+      return;
+    }
+    const manifest = await this.readManifest(current.pointer.manifestPath);
+    this.checkTableVersions(manifest);
+    if (manifest.base !== null) {
+      for (const name of TABLE_NAMES) {
+        for (const part of manifest.base.tables[name] ?? []) await this.loadFile(name, part);
+      }
+    }
+    for (const delta of manifest.deltas) await this.applyDelta(delta);
+    this.pendingChanges = new Map();
+    this.setPublished(manifest, current.pointer.manifestPath, current.generation);
+  }
+
+  private setPublished(manifest: Manifest | null, path: string | null, generation: string | undefined): void {
+    this.manifest = manifest;
+    this.manifestPath = path;
+    this.pointerGeneration = generation;
+    this.publishedWatermark = manifest?.watermark ?? EMPTY_WATERMARK;
+    this.folded = this.publishedWatermark;
+    this.notifiedThrough = Math.max(this.notifiedThrough, this.folded.seq);
+    this.folder.lastEventId = this.folded.eventId ?? undefined;
+    if (this.folded.seq > 0)
+      this.options.ledger.observe({ seq: this.folded.seq, lastEventId: this.folded.eventId ?? undefined });
+  }
+
+  private checkTableVersions(manifest: Manifest): void {
+    for (const name of TABLE_NAMES) {
+      const version = manifest.tableVersions[name];
+      if (version !== undefined && version !== TABLES[name].version) {
+        throw new ServoError(
+          ErrorCode.Corrupt,
+          `table ${name} was published with layout version ${version}, this build reads ${TABLES[name].version}: rebuild the projections from the ledger`,
+        );
+      }
+    }
+  }
+
+  private async loadFile(name: TableName, ref: FileRef): Promise<void> {
+    const object = await this.options.store.get(ref.path);
+    if (object === undefined)
+      throw new ServoError(ErrorCode.Corrupt, `projection file ${ref.path} is missing`);
+    const def = TABLES[name] as TableDef<object>;
+    const table = this.state.tables[name] as TableState<object>;
+    const decoded = await this.options.codec.decode(def.schema, object.body);
+    for (const row of columnsToRows(def, decoded)) table.load(def.keyOf(row), row);
+  }
+
+  private async applyDelta(delta: DeltaRef): Promise<void> {
+    for (const name of TABLE_NAMES) {
+      const ref = delta.tables[name];
+      if (ref !== undefined) await this.loadFile(name, ref);
+    }
+    if (delta.tombstones !== null) {
+      const object = await this.options.store.get(delta.tombstones.path);
+      if (object === undefined)
+        throw new ServoError(ErrorCode.Corrupt, `tombstones ${delta.tombstones.path} are missing`);
+      const tombstones = JSON.parse(new TextDecoder().decode(object.body)) as Record<string, string[]>;
+      for (const [name, keys] of Object.entries(tombstones)) {
+        const table = this.state.tables[name as TableName] as TableState<object> | undefined;
+        if (table === undefined) continue;
+        for (const key of keys) table.unload(key);
+      }
+    }
+  }
+
+  /**
+   * Brings the in-memory state to a manifest someone else published: rolls back unpublished
+   * changes, applies the deltas this process has not loaded yet (or reloads everything when the
+   * base changed), then folds whatever the winner had not folded.
+   */
+  private async syncTo(pointer: Pointer, generation: string): Promise<void> {
+    const manifest = await this.readManifest(pointer.manifestPath);
+    this.checkTableVersions(manifest);
+    rollbackAll(this.state);
+    this.pendingChanges = new Map();
+    const known = this.manifest;
+    const sameBase = (known?.base?.snapshotId ?? null) === (manifest.base?.snapshotId ?? null);
+    const knownDeltas = known?.deltas ?? [];
+    const isPrefix =
+      sameBase &&
+      knownDeltas.length <= manifest.deltas.length &&
+      knownDeltas.every((delta, index) => manifest.deltas[index]?.deltaId === delta.deltaId);
+    if (isPrefix) {
+      for (const delta of manifest.deltas.slice(knownDeltas.length)) await this.applyDelta(delta);
+      this.pendingChanges = new Map();
+      this.setPublished(manifest, pointer.manifestPath, generation);
+    } else {
+      await this.loadPublished();
+    }
+    await this.catchUpNow();
+  }
+
+  private mintId(): string {
+    this.lastUlid = nextUlid(this.lastUlid, this.options.clock.now().getTime(), this.options.random);
+    return this.lastUlid;
+  }
+
+  private hasUnpublishedChanges(): boolean {
+    for (const name of TABLE_NAMES) if (this.state.tables[name].changeCount > 0) return true;
+    return false;
+  }
+
+  private async publishNow(merge: boolean): Promise<PublishResult> {
+    if (this.options.publisher === false) {
+      throw new ServoError(
+        ErrorCode.IllegalState,
+        'this projection store was opened as a reader and cannot publish',
+      );
+    }
+    const maxAttempts = this.options.maxPublishAttempts ?? 10;
+    for (let attempt = 0; ; attempt++) {
+      const upToDate = this.folded.seq === this.publishedWatermark.seq && !this.hasUnpublishedChanges();
+      if (upToDate && !merge) {
+        return {
+          kind: 'none',
+          manifestId: this.manifest?.manifestId ?? 0,
+          watermark: this.folded,
+          racesLost: attempt,
+        };
+      }
+      const current = await this.readPointer();
+      if (current !== undefined && current.generation !== this.pointerGeneration) {
+        // Someone else published since this state was loaded: adopt theirs, then try again.
+        if (attempt >= maxAttempts) break;
+        await this.syncTo(current.pointer, current.generation);
+        continue;
+      }
+      const manifest = merge ? await this.writeBase() : await this.writeDelta();
+      const path = manifestKey(this.options.scope, manifest.manifestId, this.mintId());
+      await this.options.store.put(path, encoder.encode(JSON.stringify(manifest, null, 1)), {
+        ifNotExists: true,
+        contentType: 'application/json',
+      });
+      const pointer: Pointer = {
+        format: POINTER_FORMAT,
+        manifestId: manifest.manifestId,
+        manifestPath: path,
+        watermark: manifest.watermark,
+        updatedAt: this.options.clock.now().toISOString(),
+      };
+      try {
+        const written = await this.options.store.put(
+          pointerKey(this.options.scope),
+          encoder.encode(JSON.stringify(pointer, null, 1)),
+          current === undefined
+            ? { ifNotExists: true, contentType: 'application/json' }
+            : { ifGenerationMatch: current.generation, contentType: 'application/json' },
+        );
+        commitAll(this.state);
+        this.setPublished(manifest, path, written.generation);
+        return {
+          kind: merge ? 'base' : 'delta',
+          manifestId: manifest.manifestId,
+          watermark: manifest.watermark,
+          racesLost: attempt,
+        };
+      } catch (error) {
+        if (!isServoError(error, ErrorCode.PreconditionFailed) || attempt >= maxAttempts) throw error;
+        // Lost the race for the pointer: the files written are orphans; reload on the next turn.
+      }
+    }
+    throw new ServoError(ErrorCode.Contention, `could not publish projections after ${maxAttempts} races`);
+  }
+
+  private nextManifest(base: BaseRef | null, deltas: DeltaRef[]): Manifest {
+    const tableVersions: Record<string, number> = {};
+    for (const name of TABLE_NAMES) tableVersions[name] = TABLES[name].version;
+    return {
+      format: MANIFEST_FORMAT,
+      manifestId: (this.manifest?.manifestId ?? 0) + 1,
+      previousManifestPath: this.manifestPath,
+      publishedAt: this.options.clock.now().toISOString(),
+      watermark: this.folded,
+      tableVersions,
+      base,
+      deltas,
+    };
+  }
+
+  private async writeFile(path: string, bytes: Uint8Array, rows: number): Promise<FileRef> {
+    await this.options.store.put(path, bytes, { ifNotExists: true, contentType: 'application/octet-stream' });
+    return { path, rows, bytes: bytes.length, sha256: sha256(bytes) };
+  }
+
+  private encode(name: TableName, rows: object[]): Uint8Array {
+    const def = TABLES[name] as TableDef<object>;
+    return this.options.codec.encode(def.schema, rowsToColumns(def, rows), {
+      metadata: { 'servo.table': name, 'servo.table_version': String(def.version) },
+    });
+  }
+
+  private async writeDelta(): Promise<Manifest> {
+    const deltaId = this.mintId();
+    const tables: Record<string, FileRef> = {};
+    const tombstones: Record<string, string[]> = {};
+    let rows = 0;
+    let deletions = 0;
+    for (const name of TABLE_NAMES) {
+      const table = this.state.tables[name] as TableState<object>;
+      if (table.changeCount === 0) continue;
+      const changed: object[] = [];
+      const removed: string[] = [];
+      for (const key of table.changedKeys()) {
+        const row = table.get(key);
+        if (row !== undefined) changed.push(row);
+        else if (table.committed(key) !== undefined) removed.push(key);
+      }
+      if (changed.length > 0) {
+        tables[name] = await this.writeFile(
+          deltaFileKey(this.options.scope, deltaId, `${name}.parquet`),
+          this.encode(name, changed),
+          changed.length,
+        );
+        rows += changed.length;
+      }
+      if (removed.length > 0) {
+        tombstones[name] = removed;
+        deletions += removed.length;
+      }
+    }
+    const deltas = [...(this.manifest?.deltas ?? [])];
+    if (rows > 0 || deletions > 0) {
+      const tombstoneRef =
+        deletions === 0
+          ? null
+          : await this.writeFile(
+              deltaFileKey(this.options.scope, deltaId, 'tombstones.json'),
+              encoder.encode(JSON.stringify(tombstones)),
+              deletions,
+            );
+      deltas.push({
+        deltaId,
+        fromSeq: this.publishedWatermark.seq,
+        toSeq: this.folded.seq,
+        tables,
+        tombstones: tombstoneRef,
+        rows,
+        deletions,
+        createdAt: this.options.clock.now().toISOString(),
+      });
+    }
+    return this.nextManifest(this.manifest?.base ?? null, deltas);
+  }
+
+  private async writeBase(): Promise<Manifest> {
+    const snapshotId = this.mintId();
+    const tables: Record<string, FileRef[]> = {};
+    let total = 0;
+    for (const name of TABLE_NAMES) {
+      const table = this.state.tables[name] as TableState<object>;
+      const parts: FileRef[] = [];
+      let batch: object[] = [];
+      const flush = async (): Promise<void> => {
+        const file = `${name}.${String(parts.length).padStart(4, '0')}.parquet`;
+        parts.push(
+          await this.writeFile(
+            baseFileKey(this.options.scope, snapshotId, file),
+            this.encode(name, batch),
+            batch.length,
+          ),
+        );
+        total += batch.length;
+        batch = [];
+      };
+      for (const row of table.rows.values()) {
+        batch.push(row);
+        if (batch.length >= this.limits.basePartRows) await flush();
+      }
+      // Every table gets at least one (possibly empty) file, so the base is complete on its own.
+      if (batch.length > 0 || parts.length === 0) await flush();
+      tables[name] = parts;
+    }
+    return this.nextManifest(
+      {
+        snapshotId,
+        watermark: this.folded,
+        tables,
+        rows: total,
+        createdAt: this.options.clock.now().toISOString(),
+      },
+      [],
+    );
+  }
+}
