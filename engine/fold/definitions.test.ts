@@ -54,14 +54,12 @@ describe('definition fold', () => {
     );
     folder.fold(
       state,
-      f
-        .advance(1)
-        .make('schedule.status-changed.v1', {
-          scheduleId: 'etl:daily',
-          status: 'STOPPED',
-          changedBy: 'ops',
-          requestId: 'stop',
-        }),
+      f.advance(1).make('schedule.status-changed.v1', {
+        scheduleId: 'etl:daily',
+        status: 'STOPPED',
+        changedBy: 'ops',
+        requestId: 'stop',
+      }),
     );
     folder.fold(
       state,
@@ -75,14 +73,12 @@ describe('definition fold', () => {
     expect(state.tables.scheduleState.get('etl:daily')?.status).toBe('STOPPED');
     folder.fold(
       state,
-      f
-        .advance(1)
-        .make('schedule.status-changed.v1', {
-          scheduleId: 'etl:daily',
-          status: 'DEFAULT',
-          changedBy: 'ops',
-          requestId: 'reset',
-        }),
+      f.advance(1).make('schedule.status-changed.v1', {
+        scheduleId: 'etl:daily',
+        status: 'DEFAULT',
+        changedBy: 'ops',
+        requestId: 'reset',
+      }),
     );
     expect(state.tables.scheduleState.get('etl:daily')?.status).toBeNull();
   });
@@ -103,14 +99,12 @@ describe('definition fold', () => {
     expect(
       folder.fold(
         state,
-        f
-          .advance(1)
-          .make('sensor.status-changed.v1', {
-            sensorId: 'nope:x',
-            status: 'STOPPED',
-            changedBy: 'ops',
-            requestId: 'r',
-          }),
+        f.advance(1).make('sensor.status-changed.v1', {
+          sensorId: 'nope:x',
+          status: 'STOPPED',
+          changedBy: 'ops',
+          requestId: 'r',
+        }),
       ),
     ).toBe('not-applied');
     expect(state.tables.idempotencyKeys.size).toBe(0);
@@ -142,28 +136,24 @@ describe('definition fold', () => {
     expect(
       folder.fold(
         state,
-        f
-          .advance(1)
-          .make('partitions.dynamic-changed.v1', {
-            partitionsDefName: 'customers',
-            added: ['a'],
-            deleted: [],
-            requestId: '2',
-            changedBy: 'ops',
-          }),
+        f.advance(1).make('partitions.dynamic-changed.v1', {
+          partitionsDefName: 'customers',
+          added: ['a'],
+          deleted: [],
+          requestId: '2',
+          changedBy: 'ops',
+        }),
       ),
     ).toBe('not-applied');
     folder.fold(
       state,
-      f
-        .advance(1)
-        .make('partitions.dynamic-changed.v1', {
-          partitionsDefName: 'customers',
-          added: [],
-          deleted: ['a'],
-          requestId: '3',
-          changedBy: 'ops',
-        }),
+      f.advance(1).make('partitions.dynamic-changed.v1', {
+        partitionsDefName: 'customers',
+        added: [],
+        deleted: ['a'],
+        requestId: '3',
+        changedBy: 'ops',
+      }),
     );
     expect([...state.tables.dynamicPartitions.rows.values()].map((row) => row.partitionKey)).toEqual(['b']);
   });

@@ -91,29 +91,25 @@ describe('schedule tick fold', () => {
     fold(
       f.make('schedule.definition-upserted.v1', scheduleDefinition()),
       f.advance(1).make('schedule.ticked.v1', tick()),
-      f
-        .advance(1)
-        .make(
-          'schedule.ticked.v1',
-          tick({
-            tickId: 'etl:daily:manual:r1',
-            trigger: 'manual',
-            scheduledFor: '2026-03-01T00:00:00.000Z',
-            runKeys: ['sched:etl:daily:manual:r1'],
-          }),
-        ),
-      f
-        .advance(1)
-        .make(
-          'schedule.ticked.v1',
-          tick({
-            tickId: 'etl:daily:1767139200',
-            scheduledFor: '2025-12-31T00:00:00.000Z',
-            runKeys: [],
-            status: 'SKIPPED',
-            skipReason: 'late',
-          }),
-        ),
+      f.advance(1).make(
+        'schedule.ticked.v1',
+        tick({
+          tickId: 'etl:daily:manual:r1',
+          trigger: 'manual',
+          scheduledFor: '2026-03-01T00:00:00.000Z',
+          runKeys: ['sched:etl:daily:manual:r1'],
+        }),
+      ),
+      f.advance(1).make(
+        'schedule.ticked.v1',
+        tick({
+          tickId: 'etl:daily:1767139200',
+          scheduledFor: '2025-12-31T00:00:00.000Z',
+          runKeys: [],
+          status: 'SKIPPED',
+          skipReason: 'late',
+        }),
+      ),
     );
     expect(state.tables.scheduleState.get('etl:daily')?.lastScheduledFor).toBe(Date.parse(dueAt));
     expect(state.tables.scheduleState.get('etl:daily')?.lastRunKey).toBe('sched:etl:daily:manual:r1');
@@ -248,18 +244,16 @@ describe('sensor evaluation fold', () => {
     fold(
       f.make('sensor.definition-upserted.v1', sensorDefinition()),
       f.advance(1).make('sensor.evaluated.v1', pollEval()),
-      f
-        .advance(1)
-        .make(
-          'sensor.evaluated.v1',
-          pollEval({
-            evalId: 'e2',
-            cursorBefore: 'c1',
-            cursorAfter: null,
-            expectedStateVersion: 1,
-            trigger: { kind: 'poll', dueAt: '2026-01-01T00:05:00.000Z' },
-          }),
-        ),
+      f.advance(1).make(
+        'sensor.evaluated.v1',
+        pollEval({
+          evalId: 'e2',
+          cursorBefore: 'c1',
+          cursorAfter: null,
+          expectedStateVersion: 1,
+          trigger: { kind: 'poll', dueAt: '2026-01-01T00:05:00.000Z' },
+        }),
+      ),
     );
     expect(state.tables.sensorState.get('etl:files')?.cursor).toBeNull();
   });
@@ -269,26 +263,22 @@ describe('sensor evaluation fold', () => {
     fold(
       f.make('sensor.definition-upserted.v1', sensorDefinition()),
       f.advance(1).make('sensor.evaluated.v1', pollEval()),
-      f
-        .advance(1)
-        .make('sensor.cursor-set.v1', {
-          sensorId: 'etl:files',
-          cursor: null,
-          changedBy: 'ops',
-          requestId: 'reset-1',
+      f.advance(1).make('sensor.cursor-set.v1', {
+        sensorId: 'etl:files',
+        cursor: null,
+        changedBy: 'ops',
+        requestId: 'reset-1',
+      }),
+      f.advance(1).make(
+        'sensor.evaluated.v1',
+        pollEval({
+          evalId: 'e-late',
+          cursorBefore: 'c1',
+          cursorAfter: 'c2',
+          expectedStateVersion: 1,
+          trigger: { kind: 'poll', dueAt: '2026-01-01T00:02:00.000Z' },
         }),
-      f
-        .advance(1)
-        .make(
-          'sensor.evaluated.v1',
-          pollEval({
-            evalId: 'e-late',
-            cursorBefore: 'c1',
-            cursorAfter: 'c2',
-            expectedStateVersion: 1,
-            trigger: { kind: 'poll', dueAt: '2026-01-01T00:02:00.000Z' },
-          }),
-        ),
+      ),
     );
     expect(state.tables.sensorState.get('etl:files')).toMatchObject({ cursor: null, stateVersion: 2 });
     expect(state.tables.sensorEvals.get('e-late')?.stale).toBe(true);
