@@ -1,4 +1,5 @@
 import { runIdFor } from '../model/ids.js';
+import { type RetainedKind, RetentionIndex } from './retention.js';
 
 /** How long rows of each kind are kept, measured against the ledger's own time (event ids). */
 export interface RetentionPolicy {
@@ -46,7 +47,10 @@ export interface FoldEnv {
   at: number;
   /** Server time of the event: the millisecond inside its ULID (deadlines are computed from it). */
   serverAt: number;
+  readonly retention: RetentionIndex;
   runId(runKey: string): string;
+  /** Marks a row as eligible for expiry from now (server time) under the retention policy. */
+  retain(kind: RetainedKind, key: string): void;
 }
 
 export function createFoldEnv(config: FoldConfig): FoldEnv {
@@ -56,6 +60,10 @@ export function createFoldEnv(config: FoldConfig): FoldEnv {
     eventId: '',
     at: 0,
     serverAt: 0,
+    retention: new RetentionIndex(),
+    retain(kind: RetainedKind, key: string): void {
+      this.retention.track(kind, key, this.serverAt);
+    },
     runId(runKey: string): string {
       let id = cache.get(runKey);
       if (id === undefined) {

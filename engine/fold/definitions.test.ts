@@ -155,6 +155,6 @@ describe('definition fold', () => {
         changedBy: 'ops',
       }),
     );
-    expect([...state.tables.dynamicPartitions.rows.values()].map((row) => row.partitionKey)).toEqual(['b']);
+    expect([...state.tables.dynamicPartitions.values()].map((row) => row.partitionKey)).toEqual(['b']);
   });
 });

@@ -5,7 +5,7 @@ import { createFoldEnv, type FoldConfig, type FoldEnv } from './context.js';
 import { definitionHandlers } from './definitions.js';
 import type { Handler, HandlerMap } from './handler.js';
 import { instigatorHandlers } from './instigators.js';
-import { RETENTION_SWEEP_INTERVAL_MS, sweepRetention } from './retention.js';
+import { RETENTION_SWEEP_INTERVAL_MS } from './retention.js';
 import { runHandlers } from './runs.js';
 import type { ProjectionState } from './state.js';
 import { timerHandlers } from './timers.js';
@@ -52,7 +52,7 @@ export class Folder {
       }
       const previousHour = Math.floor(ulidTime(this.lastEventId) / RETENTION_SWEEP_INTERVAL_MS);
       if (Math.floor(serverAt / RETENTION_SWEEP_INTERVAL_MS) > previousHour) {
-        sweepRetention(state.tables, this.env.config.retention, serverAt);
+        this.env.retention.sweep(state.tables, this.env.config.retention, serverAt);
       }
     }
     this.lastEventId = event.eventId;
@@ -74,7 +74,13 @@ export class Folder {
       eventType: event.type,
       recordedAt: env.at,
     });
+    env.retain('idempotencyKey', event.idempotencyKey);
     return 'applied';
+  }
+
+  /** Re-derives the retention queues from the rows of a state loaded from published files. */
+  rebuildRetention(state: ProjectionState): void {
+    this.env.retention.rebuild(state.tables);
   }
 
   foldAll(state: ProjectionState, events: Iterable<LedgerEvent>): void {

@@ -326,7 +326,7 @@ describe('run-key index fold', () => {
     fold(conflicting);
     const original = state.tables.runKeyIndex.get(key)!;
     expect(original.assetSelection).toEqual(['raw/orders']);
-    const conflicts = [...state.tables.runKeyConflicts.rows.values()];
+    const conflicts = [...state.tables.runKeyConflicts.values()];
     expect(conflicts).toHaveLength(1);
     expect(conflicts[0]).toMatchObject({
       runKey: key,

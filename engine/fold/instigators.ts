@@ -38,6 +38,7 @@ export const instigatorHandlers: HandlerMap = {
       recordedAt: env.at,
       rowVersion: env.eventId,
     });
+    env.retain('tick', p.tickId);
     const state = t.scheduleState.get(p.scheduleId) ?? {
       scheduleId: p.scheduleId,
       status: null,
@@ -131,6 +132,7 @@ export const instigatorHandlers: HandlerMap = {
       evaluatedAt: env.at,
       rowVersion: env.eventId,
     });
+    env.retain('sensorEval', p.evalId);
     if (stale) {
       // Keep the state row (created above if it was missing) but change nothing else.
       if (!t.sensorState.has(p.sensorId)) t.sensorState.set(p.sensorId, state);

@@ -1,3 +1,4 @@
+import { ulidTime } from '../model/ulid.js';
 import { compositeKey } from '../projections/table-def.js';
 import { TaskState } from '../projections/tables/index.js';
 import type { RetentionPolicy } from './context.js';
@@ -9,77 +10,139 @@ const DAY_MS = 86_400_000;
 /** Retention sweeps run when the ledger's own time crosses a UTC hour boundary. */
 export const RETENTION_SWEEP_INTERVAL_MS = 3_600_000;
 
-/**
- * Expires rows older than the policy allows, measured against `now` = the server time of the event
- * being folded (never a wall clock), so every process that folds the same ledger expires the same
- * rows at the same point. Run keys are never expired: a run key stays deduplicated for as long as
- * the ledger exists, even after its run row has been expired.
- */
-export function sweepRetention(tables: ProjectionTables, policy: RetentionPolicy, now: number): void {
-  expire(
-    tables.scheduleTicks.rows,
-    policy.tickDays,
-    now,
-    (row) => row.recordedAt,
-    (key) => tables.scheduleTicks.delete(key),
-  );
-  expire(
-    tables.sensorEvals.rows,
-    policy.sensorEvalDays,
-    now,
-    (row) => row.evaluatedAt,
-    (key) => tables.sensorEvals.delete(key),
-  );
-  expire(
-    tables.runKeyConflicts.rows,
-    policy.conflictDays,
-    now,
-    (row) => row.detectedAt,
-    (key) => tables.runKeyConflicts.delete(key),
-  );
-  expire(
-    tables.idempotencyKeys.rows,
-    policy.idempotencyKeyDays,
-    now,
-    (row) => row.recordedAt,
-    (key) => tables.idempotencyKeys.delete(key),
-  );
-  expire(
-    tables.timers.rows,
-    policy.firedTimerDays,
-    now,
-    (row) => (row.state === 'FIRED' ? (row.firedAt ?? row.fireAt) : Number.POSITIVE_INFINITY),
-    (key) => tables.timers.delete(key),
-  );
-  if (policy.terminalRunDays > 0) {
-    const cutoff = now - policy.terminalRunDays * DAY_MS;
-    const expired: string[] = [];
-    for (const run of tables.runs.rows.values()) {
-      if (isTerminalRun(run.status) && (run.endedAt ?? run.createdAt) < cutoff) expired.push(run.runId);
-    }
-    for (const runId of expired) {
-      const run = tables.runs.get(runId);
-      if (run === undefined) continue;
-      for (const taskKey of run.taskKeys) {
-        const task = tables.tasks.get(compositeKey(runId, taskKey));
-        if (task !== undefined && task.state !== TaskState.Running)
-          tables.tasks.delete(compositeKey(runId, taskKey));
-      }
-      tables.runs.delete(runId);
-    }
-  }
+export type RetainedKind =
+  | 'tick'
+  | 'sensorEval'
+  | 'conflict'
+  | 'idempotencyKey'
+  | 'terminalRun'
+  | 'firedTimer';
+
+interface Queue {
+  times: number[];
+  keys: string[];
+  head: number;
 }
 
-function expire<R>(
-  rows: ReadonlyMap<string, R>,
-  days: number,
-  now: number,
-  timeOf: (row: R) => number,
-  remove: (key: string) => void,
-): void {
-  if (days <= 0) return;
-  const cutoff = now - days * DAY_MS;
-  const expired: string[] = [];
-  for (const [key, row] of rows) if (timeOf(row) < cutoff) expired.push(key);
-  for (const key of expired) remove(key);
+function emptyQueue(): Queue {
+  return { times: [], keys: [], head: 0 };
+}
+
+/**
+ * Expires rows older than the retention policy. Ages are measured in server time (the time inside
+ * event ids, which only moves forward in fold order), never in producer timestamps or a wall clock,
+ * so every process folding the same ledger expires the same rows at the same event.
+ *
+ * Each retained kind keeps a queue of `(time, key)` in the order rows became eligible; because
+ * server time is monotonic in fold order the queues are sorted, and a sweep only pops their heads:
+ * its cost is the number of rows expired, not the size of the tables. Run keys are never expired:
+ * a run key stays deduplicated for as long as the ledger exists, even after its run has expired.
+ */
+export class RetentionIndex {
+  private queues: Record<RetainedKind, Queue> = RetentionIndex.emptyQueues();
+
+  private static emptyQueues(): Record<RetainedKind, Queue> {
+    return {
+      tick: emptyQueue(),
+      sensorEval: emptyQueue(),
+      conflict: emptyQueue(),
+      idempotencyKey: emptyQueue(),
+      terminalRun: emptyQueue(),
+      firedTimer: emptyQueue(),
+    };
+  }
+
+  /** Records that `key` became eligible for expiry at server time `at`. */
+  track(kind: RetainedKind, key: string, at: number): void {
+    const queue = this.queues[kind];
+    queue.times.push(at);
+    queue.keys.push(key);
+  }
+
+  /** Rebuilds the queues from rows (after loading published projections). */
+  rebuild(tables: ProjectionTables): void {
+    const entries: Record<RetainedKind, [number, string][]> = {
+      tick: [],
+      sensorEval: [],
+      conflict: [],
+      idempotencyKey: [],
+      terminalRun: [],
+      firedTimer: [],
+    };
+    for (const [key, row] of tables.scheduleTicks.entries())
+      entries.tick.push([ulidTime(row.rowVersion), key]);
+    for (const [key, row] of tables.sensorEvals.entries())
+      entries.sensorEval.push([ulidTime(row.rowVersion), key]);
+    for (const [key, row] of tables.runKeyConflicts.entries())
+      entries.conflict.push([ulidTime(row.conflictingEventId), key]);
+    for (const [key, row] of tables.idempotencyKeys.entries())
+      entries.idempotencyKey.push([ulidTime(row.eventId), key]);
+    for (const [key, row] of tables.runs.entries()) {
+      if (isTerminalRun(row.status)) entries.terminalRun.push([ulidTime(row.rowVersion), key]);
+    }
+    for (const [key, row] of tables.timers.entries()) {
+      if (row.state === 'FIRED') entries.firedTimer.push([ulidTime(row.rowVersion), key]);
+    }
+    this.queues = RetentionIndex.emptyQueues();
+    for (const kind of Object.keys(entries) as RetainedKind[]) {
+      const sorted = entries[kind].sort((a, b) => a[0] - b[0]);
+      const queue = this.queues[kind];
+      for (const [time, key] of sorted) {
+        queue.times.push(time);
+        queue.keys.push(key);
+      }
+    }
+  }
+
+  sweep(tables: ProjectionTables, policy: RetentionPolicy, now: number): void {
+    this.drain('tick', policy.tickDays, now, (key, cutoff) => {
+      const row = tables.scheduleTicks.get(key);
+      if (row !== undefined && ulidTime(row.rowVersion) < cutoff) tables.scheduleTicks.delete(key);
+    });
+    this.drain('sensorEval', policy.sensorEvalDays, now, (key, cutoff) => {
+      const row = tables.sensorEvals.get(key);
+      if (row !== undefined && ulidTime(row.rowVersion) < cutoff) tables.sensorEvals.delete(key);
+    });
+    this.drain('conflict', policy.conflictDays, now, (key) => {
+      tables.runKeyConflicts.delete(key);
+    });
+    this.drain('idempotencyKey', policy.idempotencyKeyDays, now, (key, cutoff) => {
+      const row = tables.idempotencyKeys.get(key);
+      if (row !== undefined && ulidTime(row.eventId) < cutoff) tables.idempotencyKeys.delete(key);
+    });
+    this.drain('firedTimer', policy.firedTimerDays, now, (key, cutoff) => {
+      const row = tables.timers.get(key);
+      if (row?.state === 'FIRED' && ulidTime(row.rowVersion) < cutoff) tables.timers.delete(key);
+    });
+    this.drain('terminalRun', policy.terminalRunDays, now, (runId, cutoff) => {
+      const run = tables.runs.get(runId);
+      if (run === undefined || !isTerminalRun(run.status) || ulidTime(run.rowVersion) >= cutoff) return;
+      for (const taskKey of run.taskKeys) {
+        const key = compositeKey(runId, taskKey);
+        if (tables.tasks.get(key)?.state !== TaskState.Running) tables.tasks.delete(key);
+      }
+      tables.runs.delete(runId);
+    });
+  }
+
+  private drain(
+    kind: RetainedKind,
+    days: number,
+    now: number,
+    expire: (key: string, cutoff: number) => void,
+  ): void {
+    if (days <= 0) return;
+    const cutoff = now - days * DAY_MS;
+    const queue = this.queues[kind];
+    while (queue.head < queue.times.length && queue.times[queue.head]! < cutoff) {
+      expire(queue.keys[queue.head]!, cutoff);
+      queue.head += 1;
+    }
+    // Drop the consumed prefix once it dominates, so the arrays do not grow for ever.
+    if (queue.head > 1024 && queue.head * 2 > queue.times.length) {
+      queue.times = queue.times.slice(queue.head);
+      queue.keys = queue.keys.slice(queue.head);
+      queue.head = 0;
+    }
+  }
 }

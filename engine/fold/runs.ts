@@ -197,6 +197,7 @@ function saveRun(tables: ProjectionTables, run: RunRow, env: FoldEnv): void {
   run.rowVersion = env.eventId;
   tables.runs.set(run.runId, run);
   if (!wasTerminal && isTerminalRun(run.status)) {
+    env.retain('terminalRun', run.runId);
     chunkRunEnded(tables, run, run.status === RunStatus.Success ? [] : failedPartitionsOf(tables, run), env);
   }
 }
@@ -213,7 +214,9 @@ export const runHandlers: HandlerMap = {
     const existing = t.runKeyIndex.get(p.runKey);
     if (existing !== undefined) {
       if (existing.requestFingerprint !== p.requestFingerprint) {
-        t.runKeyConflicts.set(compositeKey(p.runKey, env.eventId), {
+        const conflictKey = compositeKey(p.runKey, env.eventId);
+        env.retain('conflict', conflictKey);
+        t.runKeyConflicts.set(conflictKey, {
           runKey: p.runKey,
           conflictingEventId: env.eventId,
           existingFingerprint: existing.requestFingerprint,

@@ -1,77 +1,155 @@
 import { type RowOf, TABLE_NAMES, TABLES, type TableName } from '../projections/tables/index.js';
 
+interface Slot<R> {
+  row: R;
+  /** The change epoch in which this slot's previous row was saved to the undo log. */
+  epoch: number;
+}
+
+interface Undo<R> {
+  key: string;
+  /** The row before the first change in this epoch; undefined if the key did not exist. */
+  before: R | undefined;
+}
+
 /**
  * One projection table in memory. Rows are treated as immutable values: an update stores a new
- * object. The first change to a key since the last `commit()` remembers the previous row, which
- * gives both the delta to publish (changed keys) and a rollback that costs as much as the change.
+ * object. The first change to a key since the last `commit()` saves the previous row in an undo log,
+ * which gives both the delta to publish (changed keys) and a rollback that costs as much as the
+ * change. Each key maps to a slot that remembers the epoch of its last save, so an update costs one
+ * hash lookup, which matters: the fold touches several rows per event.
  */
 export class TableState<R extends object> {
-  readonly rows = new Map<string, R>();
-  private readonly previous = new Map<string, R | undefined>();
+  private readonly slots = new Map<string, Slot<R>>();
+  private undo: Undo<R>[] = [];
+  private epoch = 1;
+  /** Keep no undo log (readers that never publish). */
+  tracking = true;
   /** Called with the key of every row set or deleted by the fold (change feed). */
   onChange: ((key: string) => void) | undefined;
+  private lastKey: string | undefined;
+  private lastSlot: Slot<R> | undefined;
 
   get size(): number {
-    return this.rows.size;
+    return this.slots.size;
+  }
+
+  private slot(key: string): Slot<R> | undefined {
+    if (key === this.lastKey) return this.lastSlot;
+    const slot = this.slots.get(key);
+    this.lastKey = key;
+    this.lastSlot = slot;
+    return slot;
   }
 
   get(key: string): R | undefined {
-    return this.rows.get(key);
+    return this.slot(key)?.row;
   }
 
   has(key: string): boolean {
-    return this.rows.has(key);
+    return this.slot(key) !== undefined;
   }
 
   set(key: string, row: R): void {
-    if (!this.previous.has(key)) this.previous.set(key, this.rows.get(key));
-    this.rows.set(key, row);
+    const slot = this.slot(key);
+    if (slot === undefined) {
+      const created = { row, epoch: this.epoch };
+      if (this.tracking) this.undo.push({ key, before: undefined });
+      this.slots.set(key, created);
+      this.lastKey = key;
+      this.lastSlot = created;
+    } else {
+      if (this.tracking && slot.epoch !== this.epoch) {
+        this.undo.push({ key, before: slot.row });
+        slot.epoch = this.epoch;
+      }
+      slot.row = row;
+    }
     this.onChange?.(key);
   }
 
   delete(key: string): boolean {
-    if (!this.rows.has(key)) return false;
-    if (!this.previous.has(key)) this.previous.set(key, this.rows.get(key));
-    this.rows.delete(key);
+    const slot = this.slot(key);
+    if (slot === undefined) return false;
+    if (this.tracking && slot.epoch !== this.epoch) this.undo.push({ key, before: slot.row });
+    this.slots.delete(key);
+    this.lastKey = undefined;
+    this.lastSlot = undefined;
     this.onChange?.(key);
     return true;
   }
 
-  /** Keys changed (set or deleted) since the last commit. */
-  changedKeys(): IterableIterator<string> {
-    return this.previous.keys();
+  /** Every row (any order). */
+  values(): IterableIterator<R> {
+    return mapIterator(this.slots.values(), (slot) => slot.row);
+  }
+
+  /** Every `[key, row]` (any order). */
+  entries(): IterableIterator<[string, R]> {
+    return mapIterator(this.slots.entries(), ([key, slot]): [string, R] => [key, slot.row]);
+  }
+
+  /** Keys changed (set or deleted) since the last commit, each once. */
+  changedKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const entry of this.undo) keys.add(entry.key);
+    return keys;
   }
 
   get changeCount(): number {
-    return this.previous.size;
+    return this.undo.length;
   }
 
   /** Row as it was at the last commit (undefined if it did not exist then). */
   committed(key: string): R | undefined {
-    return this.previous.has(key) ? this.previous.get(key) : this.rows.get(key);
+    for (const entry of this.undo) if (entry.key === key) return entry.before;
+    return this.get(key);
   }
 
   commit(): void {
-    this.previous.clear();
+    this.undo = [];
+    this.epoch += 1;
   }
 
   rollback(): void {
-    for (const [key, row] of this.previous) {
-      if (row === undefined) this.rows.delete(key);
-      else this.rows.set(key, row);
+    // Newest first, so a key deleted and re-created within the epoch ends as it began.
+    for (let index = this.undo.length - 1; index >= 0; index--) {
+      const { key, before } = this.undo[index]!;
+      if (before === undefined) this.slots.delete(key);
+      else this.slots.set(key, { row: before, epoch: 0 });
     }
-    this.previous.clear();
+    this.undo = [];
+    this.epoch += 1;
+    this.lastKey = undefined;
+    this.lastSlot = undefined;
   }
 
   /** Loads a row without recording a change (used when reading published files). */
   load(key: string, row: R): void {
-    this.rows.set(key, row);
+    this.slots.set(key, { row, epoch: 0 });
+    this.lastKey = undefined;
+    this.lastSlot = undefined;
   }
 
   /** Removes a row without recording a change (used when applying published tombstones). */
   unload(key: string): void {
-    this.rows.delete(key);
+    this.slots.delete(key);
+    this.lastKey = undefined;
+    this.lastSlot = undefined;
   }
+
+  /** Removes every row and forgets the undo log. */
+  clear(): void {
+    this.slots.clear();
+    this.undo = [];
+    this.epoch += 1;
+    this.lastKey = undefined;
+    this.lastSlot = undefined;
+  }
+}
+
+function* mapIterator<T, U>(source: IterableIterator<T>, fn: (value: T) => U): IterableIterator<U> {
+  for (const value of source) yield fn(value);
 }
 
 export type ProjectionTables = { [T in TableName]: TableState<RowOf<T>> };

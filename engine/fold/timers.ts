@@ -36,6 +36,7 @@ export const timerHandlers: HandlerMap = {
       firedAt: env.at,
       rowVersion: env.eventId,
     });
+    env.retain('firedTimer', p.timerId);
     return true;
   },
 };

@@ -1,4 +1,4 @@
-import { decodeTime, encodeTime, incrementBase32, isValid, ulid } from 'ulid';
+import { encodeTime, incrementBase32, isValid, ulid } from 'ulid';
 
 /** A source of 80 random bits for ULIDs; injectable so simulations are reproducible. */
 export type RandomSource = () => number;
@@ -9,9 +9,26 @@ export function isUlid(value: string): boolean {
   return ULID_PATTERN.test(value) && isValid(value);
 }
 
-/** The millisecond time embedded in a ULID. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const DIGIT_VALUE = new Int8Array(128).fill(-1);
+for (let index = 0; index < CROCKFORD.length; index++) {
+  DIGIT_VALUE[CROCKFORD.charCodeAt(index)] = index;
+  DIGIT_VALUE[CROCKFORD.toLowerCase().charCodeAt(index)] = index;
+}
+
+/**
+ * The millisecond time embedded in a ULID (its first 10 characters). Called for every folded event,
+ * so it avoids the string splitting of the general-purpose decoder.
+ */
 export function ulidTime(id: string): number {
-  return decodeTime(id);
+  if (id.length !== 26) throw new TypeError(`not a ULID: ${id}`);
+  let time = 0;
+  for (let index = 0; index < 10; index++) {
+    const digit = DIGIT_VALUE[id.charCodeAt(index)] ?? -1;
+    if (digit < 0) throw new TypeError(`not a ULID: ${id}`);
+    time = time * 32 + digit;
+  }
+  return time;
 }
 
 /**

@@ -124,6 +124,7 @@ export class ProjectionStore {
     this.folder = new Folder(options.fold);
     for (const name of TABLE_NAMES) {
       const table = this.state.tables[name] as TableState<object>;
+      table.tracking = options.publisher !== false;
       table.onChange = (key) => {
         let keys = this.pendingChanges.get(name);
         if (keys === undefined) {
@@ -223,7 +224,6 @@ export class ProjectionStore {
   private foldSegment(segment: Segment): void {
     for (const event of segment.events) this.folder.fold(this.state, event);
     this.folded = { seq: segment.seq, eventId: this.folder.lastEventId ?? null };
-    if (this.options.publisher === false) commitAll(this.state);
     this.flushChanges(segment.seq);
   }
 
@@ -262,9 +262,7 @@ export class ProjectionStore {
   private async loadPublished(): Promise<void> {
     const current = await this.readPointer();
     for (const name of TABLE_NAMES) {
-      const table = this.state.tables[name] as TableState<object>;
-      table.rollback();
-      table.rows.clear();
+      (this.state.tables[name] as TableState<object>).clear();
     }
     this.pendingChanges = new Map();
     if (current === undefined) {
@@ -280,6 +278,7 @@ export class ProjectionStore {
     }
     for (const delta of manifest.deltas) await this.applyDelta(delta);
     this.pendingChanges = new Map();
+    this.folder.rebuildRetention(this.state);
     this.setPublished(manifest, current.pointer.manifestPath, current.generation);
   }
 
@@ -355,6 +354,7 @@ export class ProjectionStore {
     if (isPrefix) {
       for (const delta of manifest.deltas.slice(knownDeltas.length)) await this.applyDelta(delta);
       this.pendingChanges = new Map();
+      this.folder.rebuildRetention(this.state);
       this.setPublished(manifest, pointer.manifestPath, generation);
     } else {
       await this.loadPublished();
@@ -534,7 +534,7 @@ export class ProjectionStore {
         total += batch.length;
         batch = [];
       };
-      for (const row of table.rows.values()) {
+      for (const row of table.values()) {
         batch.push(row);
         if (batch.length >= this.limits.basePartRows) await flush();
       }
