@@ -144,13 +144,11 @@ export function generateScenario(options: ScenarioOptions = {}): LedgerEvent[][]
             .make('task.dispatch-requested.v1', { ...ref, dispatchId, queue: 'default' }),
         );
         push(
-          f
-            .advance(20)
-            .make('task.dispatch-enqueued.v1', {
-              ...ref,
-              dispatchId,
-              externalId: `ext-${dispatchId.length}-${attempt}`,
-            }),
+          f.advance(20).make('task.dispatch-enqueued.v1', {
+            ...ref,
+            dispatchId,
+            externalId: `ext-${dispatchId.length}-${attempt}`,
+          }),
         );
         push(f.advance(100).make('task.started.v1', { ...ref, workerId: 'worker-1' }));
         push(f.advance(1000).make('task.heartbeat.v1', { ...ref, workerId: 'worker-1', sequence: 1 }));
@@ -178,14 +176,12 @@ export function generateScenario(options: ScenarioOptions = {}): LedgerEvent[][]
       const tickId = scheduleTickId(schedule.id, dayStart);
       const timerId = timerIdFor('schedule_tick', schedule.id, dayStart);
       push(
-        f
-          .advance(5)
-          .make('timer.fired.v1', {
-            timerId,
-            kind: 'schedule_tick',
-            subjectId: schedule.id,
-            fireAt: new Date(dayStart).toISOString(),
-          }),
+        f.advance(5).make('timer.fired.v1', {
+          timerId,
+          kind: 'schedule_tick',
+          subjectId: schedule.id,
+          fireAt: new Date(dayStart).toISOString(),
+        }),
         f.make('schedule.ticked.v1', {
           scheduleId: schedule.id,
           tickId,
@@ -335,15 +331,13 @@ export function generateScenario(options: ScenarioOptions = {}): LedgerEvent[][]
     const runKey = backfillChunkRunKey(backfillId, index);
     const chunkId = backfillChunkId(backfillId, index);
     push(
-      f
-        .advance(10)
-        .make('backfill.chunk-planned.v1', {
-          backfillId,
-          chunkId,
-          chunkIndex: index,
-          partitionKeys: [partition],
-          runKey,
-        }),
+      f.advance(10).make('backfill.chunk-planned.v1', {
+        backfillId,
+        chunkId,
+        chunkIndex: index,
+        partitionKeys: [partition],
+        runKey,
+      }),
       f.make('run.requested.v1', {
         runKey,
         requestFingerprint: requestFingerprint({ assetSelection: [assets[0]!], partitionKeys: [partition] }),
