@@ -209,3 +209,23 @@ describe('projection files', () => {
     expect(checked.size).toBeGreaterThan(30);
   });
 });
+
+describe('rebuild', () => {
+  it('rebuilds the projections from the ledger alone: rebuilt == published == a fresh fold', async () => {
+    const fixture = await openFixture();
+    for (let index = 0; index < scenario.length; index += 40) {
+      await appendSegments(fixture.ledger, scenario.slice(index, index + 40));
+      await fixture.projections.catchUp();
+      await fixture.projections.publish();
+    }
+    const published = snapshotRows((await openFixture(fixture.store)).projections.state);
+    const progress: number[] = [];
+    const rebuilder = await openFixture(fixture.store);
+    const result = await rebuilder.projections.rebuild((step) => progress.push(step.segmentsFolded));
+    expect(result.kind).toBe('base');
+    expect(progress.at(-1)).toBe(scenario.length);
+    const rebuilt = snapshotRows((await openFixture(fixture.store)).projections.state);
+    expect(rebuilt).toEqual(published);
+    expect(rebuilt).toEqual(snapshotRows(foldedInMemory()));
+  });
+});

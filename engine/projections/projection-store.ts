@@ -78,6 +78,13 @@ export interface ChangeSet {
 
 export type ChangeListener = (changes: ChangeSet) => void;
 
+export interface RebuildProgress {
+  segmentsFolded: number;
+  /** Ledger head when the rebuild started. */
+  totalSegments: number;
+  eventsFolded: number;
+}
+
 export interface PublishResult {
   /** What was written: a delta of changed rows, a new base, or nothing (already up to date). */
   kind: 'delta' | 'base' | 'none';
@@ -198,7 +205,53 @@ export class ProjectionStore {
    * new base). Folds nothing new itself; call `catchUp()` first to include the newest segments.
    */
   publish(options: { merge?: boolean } = {}): Promise<PublishResult> {
-    return this.serial(() => this.publishNow(options.merge === true));
+    return this.serial(() => this.publishNow(options.merge === true, this.options.maxPublishAttempts ?? 10));
+  }
+
+  /**
+   * Rebuilds every table from the ledger alone (ignoring what is published) and publishes the result
+   * as a new base. The published rows afterwards are exactly what a fresh fold of the ledger gives.
+   */
+  rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<PublishResult> {
+    return this.serial(async () => {
+      const maxAttempts = this.options.maxPublishAttempts ?? 10;
+      for (let attempt = 0; attempt <= maxAttempts; attempt++) {
+        const current = await this.readPointer();
+        const head = await this.options.ledger.discoverHead();
+        for (const name of TABLE_NAMES) {
+          const table = this.state.tables[name] as TableState<object>;
+          table.clear();
+          table.tracking = false;
+        }
+        this.pendingChanges = new Map();
+        this.folded = EMPTY_WATERMARK;
+        this.folder.lastEventId = undefined;
+        this.folder.rebuildRetention(this.state);
+        let eventsFolded = 0;
+        let segmentsFolded = 0;
+        for await (const segment of this.options.ledger.readAfter(0)) {
+          this.foldSegment(segment);
+          segmentsFolded += 1;
+          eventsFolded += segment.events.length;
+          if (onProgress !== undefined && (segmentsFolded % 1000 === 0 || segment.seq >= head.seq)) {
+            onProgress({ segmentsFolded, totalSegments: Math.max(head.seq, segment.seq), eventsFolded });
+          }
+        }
+        for (const name of TABLE_NAMES)
+          (this.state.tables[name] as TableState<object>).tracking = this.options.publisher !== false;
+        this.manifest = current === undefined ? null : await this.readManifest(current.pointer.manifestPath);
+        this.manifestPath = current?.pointer.manifestPath ?? null;
+        this.pointerGeneration = current?.generation;
+        this.publishedWatermark = this.manifest?.watermark ?? EMPTY_WATERMARK;
+        try {
+          const result = await this.publishNow(true, 0);
+          return result;
+        } catch (error) {
+          if (!isServoError(error, ErrorCode.Contention) || attempt >= maxAttempts) throw error;
+        }
+      }
+      throw new ServoError(ErrorCode.Contention, 'could not publish the rebuilt projections');
+    });
   }
 
   /** Discards the in-memory state and loads the published projections again. */
@@ -372,14 +425,17 @@ export class ProjectionStore {
     return false;
   }
 
-  private async publishNow(merge: boolean): Promise<PublishResult> {
+  /**
+   * `maxAttempts` bounds how often a lost race is resolved by adopting the winner's manifest; a
+   * rebuild passes 0 so that it never adopts published rows, and retries from scratch instead.
+   */
+  private async publishNow(merge: boolean, maxAttempts: number): Promise<PublishResult> {
     if (this.options.publisher === false) {
       throw new ServoError(
         ErrorCode.IllegalState,
         'this projection store was opened as a reader and cannot publish',
       );
     }
-    const maxAttempts = this.options.maxPublishAttempts ?? 10;
     for (let attempt = 0; ; attempt++) {
       const upToDate = this.folded.seq === this.publishedWatermark.seq && !this.hasUnpublishedChanges();
       if (upToDate && !merge) {
@@ -427,7 +483,8 @@ export class ProjectionStore {
           racesLost: attempt,
         };
       } catch (error) {
-        if (!isServoError(error, ErrorCode.PreconditionFailed) || attempt >= maxAttempts) throw error;
+        if (!isServoError(error, ErrorCode.PreconditionFailed)) throw error;
+        if (attempt >= maxAttempts) break;
         // Lost the race for the pointer: the files written are orphans; reload on the next turn.
       }
     }
