@@ -1,0 +1,39 @@
+import { pino } from 'pino';
+import { parseEnv } from '../engine/config/env.js';
+import { isServoError } from '../engine/errors.js';
+import { startEmbedded } from '../server/embedded.js';
+
+/** `npm start`: Servo embedded in one process on local disk. */
+async function main(): Promise<void> {
+  let env: ReturnType<typeof parseEnv>;
+  try {
+    env = parseEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${isServoError(error) ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = pino({ level: env.logLevel, base: { process: 'embedded' } });
+  const servo = await startEmbedded(env, logger);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    servo.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Servo failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
