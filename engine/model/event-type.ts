@@ -8,6 +8,8 @@ export interface EventType<T extends string = string, S extends z.ZodType = z.Zo
   readonly type: T;
   /** One sentence: what fact this event records. Rendered into docs/protocol.md. */
   readonly description: string;
+  /** The default idempotency key's format, for docs/protocol.md (`idempotencyKey` is the truth). */
+  readonly keyFormat: string;
   readonly payload: S;
   /**
    * The default idempotency key, derived from the payload. The fold ignores an event whose key it

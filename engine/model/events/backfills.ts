@@ -28,6 +28,7 @@ export type BackfillState = z.infer<typeof BackfillState>;
 
 export const BackfillCreated = defineEvent({
   type: 'backfill.created.v1',
+  keyFormat: 'backfill_create:{requestId}',
   description:
     'A backfill was requested for a selection of assets and a compact partition selector; partitions are resolved lazily while planning.',
   payload: z.object({
@@ -52,6 +53,7 @@ export const BackfillCreated = defineEvent({
 
 export const BackfillChunkPlanned = defineEvent({
   type: 'backfill.chunk-planned.v1',
+  keyFormat: 'backfill_chunk:{backfillId}:{chunkIndex}',
   description:
     'The next chunk of a backfill was planned; the same segment carries its run request under the chunk run key.',
   payload: z.object({
@@ -66,6 +68,7 @@ export const BackfillChunkPlanned = defineEvent({
 
 export const BackfillStateChanged = defineEvent({
   type: 'backfill.state-changed.v1',
+  keyFormat: 'backfill_state:{backfillId}:{stateVersion}:{toState}',
   description:
     'An operator paused, resumed or canceled a backfill. The fold applies it only from the stated state and version.',
   payload: z.object({

@@ -17,6 +17,7 @@ import { sha256Hex } from '../hashing.js';
 
 export const RunRequested = defineEvent({
   type: 'run.requested.v1',
+  keyFormat: 'runreq:{runKey}:{sha256(requestFingerprint)}',
   description:
     'Something asked for a run under a run key. The first request for a key wins; a later one with another fingerprint is recorded as a conflict.',
   payload: z.object({
@@ -54,6 +55,7 @@ export type TaskDefinition = z.infer<typeof TaskDefinition>;
 
 export const RunTriggered = defineEvent({
   type: 'run.triggered.v1',
+  keyFormat: 'run:{runKey}',
   description: 'The run for a run key was created; with its plan it waits in its lane for admission.',
   payload: z.object({
     runId: Id,
@@ -71,6 +73,7 @@ export const RunTriggered = defineEvent({
 
 export const PlanCreated = defineEvent({
   type: 'run.plan-created.v1',
+  keyFormat: 'plan:{runId}',
   description: "A run's tasks (asset × partition, or asset × chunk for single-run) and their dependencies.",
   payload: z.object({ runId: Id, tasks: z.array(TaskDefinition).min(1).max(100_000) }),
   idempotencyKey: (p) => `plan:${p.runId}`,
@@ -78,6 +81,7 @@ export const PlanCreated = defineEvent({
 
 export const RunAdmitted = defineEvent({
   type: 'run.admitted.v1',
+  keyFormat: 'run_admit:{runId}',
   description: 'Admission control let a queued run start: its lane, rate limits and pools had room.',
   payload: z.object({ runId: Id, pools: z.array(Name).max(100) }),
   idempotencyKey: (p) => `run_admit:${p.runId}`,
@@ -85,6 +89,7 @@ export const RunAdmitted = defineEvent({
 
 export const RunCancelRequested = defineEvent({
   type: 'run.cancel-requested.v1',
+  keyFormat: 'run_cancel:{runId}:{force ? force : cooperative}',
   description:
     'An operator (or a canceling backfill) asked to terminate a run. Queued work is canceled at once; running tasks are asked to stop, and forced termination fails them.',
   payload: z.object({
@@ -98,6 +103,7 @@ export const RunCancelRequested = defineEvent({
 
 export const RunDeleted = defineEvent({
   type: 'run.deleted.v1',
+  keyFormat: 'run_delete:{runId}',
   description: 'An operator deleted a terminal run from the run history.',
   payload: z.object({ runId: Id, deletedBy: Actor }),
   idempotencyKey: (p) => `run_delete:${p.runId}`,
@@ -112,6 +118,7 @@ const TaskRef = {
 
 export const TaskDispatchRequested = defineEvent({
   type: 'task.dispatch-requested.v1',
+  keyFormat: 'dispatch_req:{dispatchId}',
   description: 'A ready task attempt was put in the dispatch outbox for delivery to its code location.',
   payload: z.object({ ...TaskRef, dispatchId: Id, queue: Name }),
   idempotencyKey: (p) => `dispatch_req:${p.dispatchId}`,
@@ -119,6 +126,7 @@ export const TaskDispatchRequested = defineEvent({
 
 export const TaskDispatchEnqueued = defineEvent({
   type: 'task.dispatch-enqueued.v1',
+  keyFormat: 'dispatch_ack:{dispatchId}',
   description: 'The dispatch queue accepted a task attempt for delivery.',
   payload: z.object({ ...TaskRef, dispatchId: Id, externalId: z.string().min(1).max(512) }),
   idempotencyKey: (p) => `dispatch_ack:${p.dispatchId}`,
@@ -126,6 +134,7 @@ export const TaskDispatchEnqueued = defineEvent({
 
 export const TaskStarted = defineEvent({
   type: 'task.started.v1',
+  keyFormat: 'started:{runId}:{taskKey}:{attempt}',
   description: 'A worker reported that it started a task attempt.',
   payload: z.object({ ...TaskRef, workerId: z.string().min(1).max(256) }),
   idempotencyKey: (p) => `started:${p.runId}:${p.taskKey}:${p.attempt}`,
@@ -133,6 +142,7 @@ export const TaskStarted = defineEvent({
 
 export const TaskHeartbeat = defineEvent({
   type: 'task.heartbeat.v1',
+  keyFormat: 'heartbeat:{runId}:{taskKey}:{attempt}:{sequence}',
   description: 'A worker reported that a task attempt is alive.',
   payload: z.object({
     ...TaskRef,
@@ -157,6 +167,7 @@ export const FailureCategory = z.enum([
 
 export const TaskFinished = defineEvent({
   type: 'task.finished.v1',
+  keyFormat: 'finished:{runId}:{taskKey}:{attempt}',
   description:
     'A task attempt ended. Success records a materialization of its partitions; a retryable failure with attempts left waits for a retry.',
   payload: z.object({

@@ -18,6 +18,7 @@ export type TimerKind = z.infer<typeof TimerKind>;
 
 export const TimerRequested = defineEvent({
   type: 'timer.requested.v1',
+  keyFormat: 'timer_req:{timerId}',
   description:
     'A controller asked to be woken at a time (next schedule tick, next poll, retry, heartbeat check, …).',
   payload: z.object({
@@ -34,6 +35,7 @@ export const TimerRequested = defineEvent({
 
 export const TimerFired = defineEvent({
   type: 'timer.fired.v1',
+  keyFormat: 'timer_fired:{timerId}',
   description:
     "A timer was delivered and its handler ran; the handler's decision is in the same segment. Redeliveries change nothing.",
   payload: z.object({
