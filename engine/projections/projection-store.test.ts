@@ -229,3 +229,28 @@ describe('rebuild', () => {
     expect(rebuilt).toEqual(snapshotRows(foldedInMemory()));
   });
 });
+
+describe('artifact name collisions', () => {
+  it('DM-45: a publisher whose file name is already taken never overwrites it and publishes under fresh names', async () => {
+    // Two stores with the same seeded randomness and a frozen clock mint the same delta ids.
+    const first = await openFixture(undefined, {}, 7);
+    await appendSegments(first.ledger, scenario.slice(0, 3));
+    await first.projections.catchUp();
+    await first.projections.publish();
+    const copyOfPointer = await first.store.get(pointerKeyOf());
+    // Roll the pointer back so the second store publishes manifest 1 again, with the same ids.
+    await first.store.delete(pointerKeyOf());
+    const second = await openFixture(first.store, {}, 7);
+    await second.projections.catchUp();
+    const result = await second.projections.publish();
+    expect(result.kind).toBe('delta');
+    expect(copyOfPointer).toBeDefined();
+    expect(snapshotRows((await openFixture(first.store)).projections.state)).toEqual(
+      snapshotRows(second.projections.state),
+    );
+  });
+});
+
+function pointerKeyOf(): string {
+  return 'tenants/acme/workspaces/prod/projections/pointer.json';
+}

@@ -96,6 +96,10 @@ export interface PublishResult {
 
 const encoder = new TextEncoder();
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -448,17 +452,28 @@ export class ProjectionStore {
       }
       const current = await this.readPointer();
       if (current !== undefined && current.generation !== this.pointerGeneration) {
-        // Someone else published since this state was loaded: adopt theirs, then try again.
+        // Someone else published since this state was loaded: adopt theirs, then try again after
+        // a short random pause, so publishers that keep colliding fall out of step.
         if (attempt >= maxAttempts) break;
         await this.syncTo(current.pointer, current.generation);
+        if (attempt > 0) await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
         continue;
       }
-      const manifest = merge ? await this.writeBase() : await this.writeDelta();
-      const path = manifestKey(this.options.scope, manifest.manifestId, this.mintId());
-      await this.options.store.put(path, encoder.encode(JSON.stringify(manifest, null, 1)), {
-        ifNotExists: true,
-        contentType: 'application/json',
-      });
+      let manifest: Manifest;
+      let path: string;
+      try {
+        manifest = merge ? await this.writeBase() : await this.writeDelta();
+        path = manifestKey(this.options.scope, manifest.manifestId, this.mintId());
+        await this.options.store.put(path, encoder.encode(JSON.stringify(manifest, null, 1)), {
+          ifNotExists: true,
+          contentType: 'application/json',
+        });
+      } catch (error) {
+        // An immutable artifact name already taken (another publisher minted the same id): never
+        // overwrite it; mint fresh ids and write again.
+        if (!isServoError(error, ErrorCode.PreconditionFailed) || attempt >= maxAttempts) throw error;
+        continue;
+      }
       const pointer: Pointer = {
         format: POINTER_FORMAT,
         manifestId: manifest.manifestId,
