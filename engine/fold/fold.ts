@@ -3,7 +3,7 @@ import { ulidTime } from '../model/ulid.js';
 import { backfillHandlers } from './backfills.js';
 import { createFoldEnv, type FoldConfig, type FoldEnv } from './context.js';
 import { definitionHandlers } from './definitions.js';
-import type { Handler, HandlerMap } from './handler.js';
+import { type Handler, type HandlerMap, iso } from './handler.js';
 import { instigatorHandlers } from './instigators.js';
 import { RETENTION_SWEEP_INTERVAL_MS } from './retention.js';
 import { runHandlers } from './runs.js';
@@ -29,13 +29,25 @@ export type FoldOutcome = 'applied' | 'duplicate' | 'not-applied' | 'unknown-typ
  */
 export class Folder {
   private readonly env: FoldEnv;
-  lastEventId: string | undefined;
+  private frontier: string | undefined;
+  /** Hour (of server time) of the frontier, cached; undefined when it must be derived again. */
+  private lastHour: number | undefined;
   /** Events of types this build does not know, folded as no-ops (version skew with newer writers). */
   unknownEvents = 0;
 
   constructor(config: FoldConfig, lastEventId?: string) {
     this.env = createFoldEnv(config);
-    this.lastEventId = lastEventId;
+    this.frontier = lastEventId;
+  }
+
+  /** The last event folded (the fold frontier). Setting it (after loading a snapshot) resets caches. */
+  get lastEventId(): string | undefined {
+    return this.frontier;
+  }
+
+  set lastEventId(eventId: string | undefined) {
+    this.frontier = eventId;
+    this.lastHour = undefined;
   }
 
   get config(): FoldConfig {
@@ -44,18 +56,16 @@ export class Folder {
 
   fold(state: ProjectionState, event: LedgerEvent): FoldOutcome {
     const serverAt = ulidTime(event.eventId);
-    if (this.lastEventId !== undefined) {
-      if (event.eventId <= this.lastEventId) {
-        throw new Error(
-          `events must be folded in event-id order: ${event.eventId} after ${this.lastEventId}`,
-        );
+    const hour = Math.floor(serverAt / RETENTION_SWEEP_INTERVAL_MS);
+    if (this.frontier !== undefined) {
+      if (event.eventId <= this.frontier) {
+        throw new Error(`events must be folded in event-id order: ${event.eventId} after ${this.frontier}`);
       }
-      const previousHour = Math.floor(ulidTime(this.lastEventId) / RETENTION_SWEEP_INTERVAL_MS);
-      if (Math.floor(serverAt / RETENTION_SWEEP_INTERVAL_MS) > previousHour) {
-        this.env.retention.sweep(state.tables, this.env.config.retention, serverAt);
-      }
+      this.lastHour ??= Math.floor(ulidTime(this.frontier) / RETENTION_SWEEP_INTERVAL_MS);
+      if (hour > this.lastHour) this.env.retention.sweep(state.tables, this.env.config.retention, serverAt);
     }
-    this.lastEventId = event.eventId;
+    this.frontier = event.eventId;
+    this.lastHour = hour;
     const tables = state.tables;
     if (tables.idempotencyKeys.has(event.idempotencyKey)) return 'duplicate';
     const handler = HANDLERS[event.type] as Handler<EventTypeName> | undefined;
@@ -65,7 +75,7 @@ export class Folder {
     }
     const env = this.env;
     env.eventId = event.eventId;
-    env.at = Date.parse(event.occurredAt);
+    env.at = iso(event.occurredAt);
     env.serverAt = serverAt;
     if (!handler(tables, event as Envelope<EventTypeName>, env)) return 'not-applied';
     tables.idempotencyKeys.set(event.idempotencyKey, {

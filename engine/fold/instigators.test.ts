@@ -344,3 +344,27 @@ describe('run-key index fold', () => {
     expect(state.tables.runKeyIndex.has('k')).toBe(true);
   });
 });
+
+describe('stale evaluations', () => {
+  it('DM-18: a stale poll evaluation keeps its evaluation id, so a redelivery of it stays dropped', () => {
+    const { f, state, fold } = setup();
+    fold(
+      f.make('sensor.definition-upserted.v1', sensorDefinition()),
+      f.advance(1).make('sensor.evaluated.v1', pollEval()),
+    );
+    const stale = pollEval({
+      evalId: 'late',
+      expectedStateVersion: 0,
+      trigger: { kind: 'poll', dueAt: '2026-01-01T00:05:00.000Z' },
+    });
+    expect(fold(f.advance(1).make('sensor.evaluated.v1', stale))).toEqual(['applied']);
+    expect(
+      fold(
+        f
+          .advance(1)
+          .make('sensor.evaluated.v1', { ...stale, expectedStateVersion: 1 }, { idempotencyKey: 'retry' }),
+      ),
+    ).toEqual(['not-applied']);
+    expect(state.tables.sensorState.get('etl:files')?.stateVersion).toBe(1);
+  });
+});

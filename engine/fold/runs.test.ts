@@ -230,3 +230,11 @@ function strip<T extends { dispatchId: string }>(ref: T): Omit<T, 'dispatchId'> 
   const { dispatchId: _, ...rest } = ref;
   return rest;
 }
+
+describe('run fold edge cases', () => {
+  it('DM-39/60: a plan for a run that was never triggered is not applied; a plan needs at least one task', () => {
+    const { runs } = setup();
+    expect(runs.make('run.plan-created.v1', { runId: 'run_missing', tasks: [raw] })).toBe('not-applied');
+    expect(() => runs.make('run.plan-created.v1', { runId: 'run_missing', tasks: [] })).not.toThrow();
+  });
+});

@@ -6,12 +6,6 @@ interface Slot<R> {
   epoch: number;
 }
 
-interface Undo<R> {
-  key: string;
-  /** The row before the first change in this epoch; undefined if the key did not exist. */
-  before: R | undefined;
-}
-
 /**
  * One projection table in memory. Rows are treated as immutable values: an update stores a new
  * object. The first change to a key since the last `commit()` saves the previous row in an undo log,
@@ -21,7 +15,9 @@ interface Undo<R> {
  */
 export class TableState<R extends object> {
   private readonly slots = new Map<string, Slot<R>>();
-  private undo: Undo<R>[] = [];
+  /** Undo log as two parallel arrays (no object per entry): the key, and its row before the epoch. */
+  private undoKeys: string[] = [];
+  private undoRows: (R | undefined)[] = [];
   private epoch = 1;
   /** Keep no undo log (readers that never publish). */
   tracking = true;
@@ -54,13 +50,17 @@ export class TableState<R extends object> {
     const slot = this.slot(key);
     if (slot === undefined) {
       const created = { row, epoch: this.epoch };
-      if (this.tracking) this.undo.push({ key, before: undefined });
+      if (this.tracking) {
+        this.undoKeys.push(key);
+        this.undoRows.push(undefined);
+      }
       this.slots.set(key, created);
       this.lastKey = key;
       this.lastSlot = created;
     } else {
       if (this.tracking && slot.epoch !== this.epoch) {
-        this.undo.push({ key, before: slot.row });
+        this.undoKeys.push(key);
+        this.undoRows.push(slot.row);
         slot.epoch = this.epoch;
       }
       slot.row = row;
@@ -71,7 +71,10 @@ export class TableState<R extends object> {
   delete(key: string): boolean {
     const slot = this.slot(key);
     if (slot === undefined) return false;
-    if (this.tracking && slot.epoch !== this.epoch) this.undo.push({ key, before: slot.row });
+    if (this.tracking && slot.epoch !== this.epoch) {
+      this.undoKeys.push(key);
+      this.undoRows.push(slot.row);
+    }
     this.slots.delete(key);
     this.lastKey = undefined;
     this.lastSlot = undefined;
@@ -91,34 +94,40 @@ export class TableState<R extends object> {
 
   /** Keys changed (set or deleted) since the last commit, each once. */
   changedKeys(): Set<string> {
-    const keys = new Set<string>();
-    for (const entry of this.undo) keys.add(entry.key);
-    return keys;
+    return new Set(this.undoKeys);
   }
 
   get changeCount(): number {
-    return this.undo.length;
+    return this.undoKeys.length;
   }
 
-  /** Row as it was at the last commit (undefined if it did not exist then). */
-  committed(key: string): R | undefined {
-    for (const entry of this.undo) if (entry.key === key) return entry.before;
-    return this.get(key);
+  /** Rows changed since the last commit: each changed key with its row then and now. */
+  *changes(): IterableIterator<{ key: string; before: R | undefined; after: R | undefined }> {
+    const seen = new Set<string>();
+    for (let index = 0; index < this.undoKeys.length; index++) {
+      const key = this.undoKeys[index]!;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      yield { key, before: this.undoRows[index], after: this.get(key) };
+    }
   }
 
   commit(): void {
-    this.undo = [];
+    this.undoKeys = [];
+    this.undoRows = [];
     this.epoch += 1;
   }
 
   rollback(): void {
     // Newest first, so a key deleted and re-created within the epoch ends as it began.
-    for (let index = this.undo.length - 1; index >= 0; index--) {
-      const { key, before } = this.undo[index]!;
+    for (let index = this.undoKeys.length - 1; index >= 0; index--) {
+      const key = this.undoKeys[index]!;
+      const before = this.undoRows[index];
       if (before === undefined) this.slots.delete(key);
       else this.slots.set(key, { row: before, epoch: 0 });
     }
-    this.undo = [];
+    this.undoKeys = [];
+    this.undoRows = [];
     this.epoch += 1;
     this.lastKey = undefined;
     this.lastSlot = undefined;
@@ -141,7 +150,8 @@ export class TableState<R extends object> {
   /** Removes every row and forgets the undo log. */
   clear(): void {
     this.slots.clear();
-    this.undo = [];
+    this.undoKeys = [];
+    this.undoRows = [];
     this.epoch += 1;
     this.lastKey = undefined;
     this.lastSlot = undefined;

@@ -11,7 +11,7 @@ import { sensorDefinition } from '../testing/payloads.js';
 import { generateScenario } from '../testing/scenario.js';
 import { rowCounts, snapshotRows } from '../testing/snapshot.js';
 import { appendSegments, openFixture } from '../testing/workspace-fixture.js';
-import { Manifest, parseJsonObject } from './manifest.js';
+import { Manifest, Pointer, parseJsonObject } from './manifest.js';
 import { describeParquetWithDuckDb } from './parquet/duckdb-inspect.js';
 import { TABLES, type TableName } from './tables/index.js';
 
@@ -211,7 +211,7 @@ describe('projection files', () => {
 });
 
 describe('rebuild', () => {
-  it('rebuilds the projections from the ledger alone: rebuilt == published == a fresh fold', async () => {
+  it('DM-57: rebuilds the projections from the ledger alone: rebuilt == published == a fresh fold', async () => {
     const fixture = await openFixture();
     for (let index = 0; index < scenario.length; index += 40) {
       await appendSegments(fixture.ledger, scenario.slice(index, index + 40));
@@ -254,3 +254,28 @@ describe('artifact name collisions', () => {
 function pointerKeyOf(): string {
   return 'tenants/acme/workspaces/prod/projections/pointer.json';
 }
+
+describe('edge cases of publishing', () => {
+  it('DM-46: publishing with nothing folded writes nothing', async () => {
+    const fixture = await openFixture();
+    expect(await fixture.projections.publish()).toMatchObject({ kind: 'none', manifestId: 0 });
+    expect((await fixture.store.list({ prefix: 'tenants/' })).objects).toHaveLength(0);
+  });
+
+  it('DM-55: a manifest written with another table layout version is refused with a rebuild hint', async () => {
+    const fixture = await openFixture();
+    await appendSegments(fixture.ledger, scenario.slice(0, 3));
+    await fixture.projections.catchUp();
+    await fixture.projections.publish();
+    const pointer = parseJsonObject(Pointer, (await fixture.store.get(pointerKeyOf()))!.body, 'pointer');
+    const manifest = parseJsonObject(
+      Manifest,
+      (await fixture.store.get(pointer.manifestPath))!.body,
+      'manifest',
+    );
+    manifest.tableVersions.runs = 99;
+    await fixture.store.delete(pointer.manifestPath);
+    await fixture.store.put(pointer.manifestPath, new TextEncoder().encode(JSON.stringify(manifest)));
+    await expect(openFixture(fixture.store)).rejects.toThrow(/layout version 99.*rebuild/);
+  });
+});

@@ -544,10 +544,9 @@ export class ProjectionStore {
       if (table.changeCount === 0) continue;
       const changed: object[] = [];
       const removed: string[] = [];
-      for (const key of table.changedKeys()) {
-        const row = table.get(key);
-        if (row !== undefined) changed.push(row);
-        else if (table.committed(key) !== undefined) removed.push(key);
+      for (const { key, before, after } of table.changes()) {
+        if (after !== undefined) changed.push(after);
+        else if (before !== undefined) removed.push(key);
       }
       if (changed.length > 0) {
         tables[name] = await this.writeFile(

@@ -1,0 +1,8 @@
+/**
+ * Every benchmark, by id: the module (relative to this directory) whose default export is its
+ * `Benchmark`. `npm run bench` runs them in this order; add new ones here.
+ */
+export const BENCHMARKS: Readonly<Record<string, string>> = {
+  B1: './b1-fold.ts',
+  B2: './b2-compaction.ts',
+};
