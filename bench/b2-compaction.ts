@@ -43,7 +43,12 @@ import { TEST_SCOPE } from '../engine/testing/event-factory.js';
 import { generateScenario } from '../engine/testing/scenario.js';
 import { openFixture } from '../engine/testing/workspace-fixture.js';
 import { type Benchmark, collectGarbage, judge, log, median, timeMs } from './harness.js';
-import { type LedgerShape, MILLION_EVENT_LEDGER, type SerializedLedger, serializedScenario } from './scenario-ledger.js';
+import {
+  type LedgerShape,
+  MILLION_EVENT_LEDGER,
+  type SerializedLedger,
+  serializedScenario,
+} from './scenario-ledger.js';
 
 const DAY_MS = 86_400_000;
 /** About 100,000 rows after the fold: the same ten days with 360 instead of 5,100 schedules. */
@@ -120,7 +125,8 @@ async function writeSegments(dir: string, bodies: readonly Uint8Array[], firstSe
         ifNotExists: true,
         contentType: 'application/json',
       });
-      if (bodies.length >= 100_000 && (index + 1) % 100_000 === 0) log('B2', `  ${index + 1} segments written`);
+      if (bodies.length >= 100_000 && (index + 1) % 100_000 === 0)
+        log('B2', `  ${index + 1} segments written`);
     }
   };
   await Promise.all(Array.from({ length: APPEND_CONCURRENCY }, worker));
@@ -208,7 +214,11 @@ interface MicroCompactions {
 }
 
 /** (b): bring a fresh store to the head of `ledger`, then time catch-up + delta publish of new batches. */
-async function microCompactions(dir: string, ledger: SerializedLedger, label: string): Promise<MicroCompactions> {
+async function microCompactions(
+  dir: string,
+  ledger: SerializedLedger,
+  label: string,
+): Promise<MicroCompactions> {
   const timed = instrument(createLocalDiskObjectStore(dir));
   const { projections } = await openFixture(timed.store);
   await foldToHead(projections, ledger.bodies);

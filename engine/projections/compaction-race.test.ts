@@ -126,76 +126,86 @@ describe('replay determinism', () => {
   }, 120_000);
 });
 
+/**
+ * One race: three compactor processes publish while this process appends. Checks every safety
+ * property and returns how many processes published (the race's strength).
+ */
+async function raceOnce(): Promise<number> {
+  const dir = await tempDir();
+  const store = createLocalDiskObjectStore(dir);
+  const { ledger } = await openFixture(store);
+  const head = scenario.length;
+  const workers = [1, 2, 3].map((seed) => startWorker(['compact', dir, String(head), String(seed)]));
+  await Promise.all(workers.map((worker) => worker.ready));
+  // Keep appending while the compactors run.
+  for (let index = 0; index < scenario.length; index += 5) {
+    await appendSegments(ledger, scenario.slice(index, index + 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const reports = (await Promise.all(workers.map((worker) => worker.done))).map(
+    (out) =>
+      JSON.parse(out) as {
+        publishes: {
+          manifestId: number;
+          kind: string;
+          fromSeq: number;
+          toSeq: number;
+          racesLost: number;
+        }[];
+        observed: number[];
+      },
+  );
+
+  // Each process saw the pointer's manifest id only move forward.
+  for (const report of reports) {
+    for (let index = 1; index < report.observed.length; index++) {
+      expect(report.observed[index]!).toBeGreaterThanOrEqual(report.observed[index - 1]!);
+    }
+  }
+  // The manifest chain from the pointer back to the first manifest has one manifest per id.
+  const pointer = parseJsonObject(Pointer, (await store.get(pointerKey(TEST_SCOPE)))!.body, 'pointer');
+  expect(pointer.watermark.seq).toBe(head);
+  const chain: Manifest[] = [];
+  for (let path: string | null = pointer.manifestPath; path !== null; ) {
+    const manifest: Manifest = parseJsonObject(Manifest, (await store.get(path))!.body, path);
+    chain.push(manifest);
+    path = manifest.previousManifestPath;
+  }
+  expect(chain.map((manifest) => manifest.manifestId)).toEqual(
+    Array.from({ length: chain.length }, (_, index) => pointer.manifestId - index),
+  );
+  expect(chain.at(-1)?.manifestId).toBe(1);
+  // Every successful publish of every process is in the chain (no lost delta), and the
+  // published segment ranges follow one another without gaps or overlaps.
+  const byId = new Map(chain.map((manifest) => [manifest.manifestId, manifest]));
+  const publishes = reports.flatMap((report) => report.publishes);
+  console.info(
+    `racing compactors: ${publishes.length} publishes, ${publishes.filter((p) => p.kind === 'base').length} bases, ` +
+      `${reports.reduce((sum, report) => sum + report.publishes.reduce((n, p) => n + p.racesLost, 0), 0)} races lost`,
+  );
+  expect(new Set(publishes.map((publish) => publish.manifestId)).size).toBe(publishes.length);
+  for (const publish of publishes) expect(byId.get(publish.manifestId)?.watermark.seq).toBe(publish.toSeq);
+  const ordered = [...chain].reverse();
+  for (let index = 1; index < ordered.length; index++) {
+    expect(ordered[index]!.watermark.seq).toBeGreaterThanOrEqual(ordered[index - 1]!.watermark.seq);
+    const delta = ordered[index]!.deltas.at(-1);
+    if (ordered[index]!.base === null || ordered[index]!.deltas.length > 0) {
+      if (delta !== undefined && delta.toSeq === ordered[index]!.watermark.seq) {
+        expect(delta.fromSeq).toBe(ordered[index - 1]!.watermark.seq);
+      }
+    }
+  }
+  // And the published rows are those of folding each event once.
+  const published = await openFixture(store);
+  expect(hashRows(published.projections.state)).toBe(hashRows(freshFold()));
+  return reports.filter((report) => report.publishes.length > 0).length;
+}
+
 describe('compactors racing in separate processes', () => {
   it('fold every event exactly once into the published projections, never move the pointer back, lose no delta', async () => {
-    const dir = await tempDir();
-    const store = createLocalDiskObjectStore(dir);
-    const { ledger } = await openFixture(store);
-    const head = scenario.length;
-    const workers = [1, 2, 3].map((seed) => startWorker(['compact', dir, String(head), String(seed)]));
-    await Promise.all(workers.map((worker) => worker.ready));
-    // Keep appending while the compactors run.
-    for (let index = 0; index < scenario.length; index += 5) {
-      await appendSegments(ledger, scenario.slice(index, index + 5));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const reports = (await Promise.all(workers.map((worker) => worker.done))).map(
-      (out) =>
-        JSON.parse(out) as {
-          publishes: {
-            manifestId: number;
-            kind: string;
-            fromSeq: number;
-            toSeq: number;
-            racesLost: number;
-          }[];
-          observed: number[];
-        },
-    );
-
-    // Each process saw the pointer's manifest id only move forward.
-    for (const report of reports) {
-      for (let index = 1; index < report.observed.length; index++) {
-        expect(report.observed[index]!).toBeGreaterThanOrEqual(report.observed[index - 1]!);
-      }
-    }
-    // The manifest chain from the pointer back to the first manifest has one manifest per id.
-    const pointer = parseJsonObject(Pointer, (await store.get(pointerKey(TEST_SCOPE)))!.body, 'pointer');
-    expect(pointer.watermark.seq).toBe(head);
-    const chain: Manifest[] = [];
-    for (let path: string | null = pointer.manifestPath; path !== null; ) {
-      const manifest: Manifest = parseJsonObject(Manifest, (await store.get(path))!.body, path);
-      chain.push(manifest);
-      path = manifest.previousManifestPath;
-    }
-    expect(chain.map((manifest) => manifest.manifestId)).toEqual(
-      Array.from({ length: chain.length }, (_, index) => pointer.manifestId - index),
-    );
-    expect(chain.at(-1)?.manifestId).toBe(1);
-    // Every successful publish of every process is in the chain (no lost delta), and the
-    // published segment ranges follow one another without gaps or overlaps.
-    const byId = new Map(chain.map((manifest) => [manifest.manifestId, manifest]));
-    const publishes = reports.flatMap((report) => report.publishes);
-    // The processes really interleaved: more than one of them published.
-    expect(reports.filter((report) => report.publishes.length > 0).length).toBeGreaterThan(1);
-    console.info(
-      `racing compactors: ${publishes.length} publishes, ${publishes.filter((p) => p.kind === 'base').length} bases, ` +
-        `${reports.reduce((sum, report) => sum + report.publishes.reduce((n, p) => n + p.racesLost, 0), 0)} races lost`,
-    );
-    expect(new Set(publishes.map((publish) => publish.manifestId)).size).toBe(publishes.length);
-    for (const publish of publishes) expect(byId.get(publish.manifestId)?.watermark.seq).toBe(publish.toSeq);
-    const ordered = [...chain].reverse();
-    for (let index = 1; index < ordered.length; index++) {
-      expect(ordered[index]!.watermark.seq).toBeGreaterThanOrEqual(ordered[index - 1]!.watermark.seq);
-      const delta = ordered[index]!.deltas.at(-1);
-      if (ordered[index]!.base === null || ordered[index]!.deltas.length > 0) {
-        if (delta !== undefined && delta.toSeq === ordered[index]!.watermark.seq) {
-          expect(delta.fromSeq).toBe(ordered[index - 1]!.watermark.seq);
-        }
-      }
-    }
-    // And the published rows are those of folding each event once.
-    const published = await openFixture(store);
-    expect(hashRows(published.projections.state)).toBe(hashRows(freshFold()));
-  }, 120_000);
+    // On a busy machine one process can win every turn; race again until they really interleaved.
+    let publishers = 0;
+    for (let attempt = 0; attempt < 4 && publishers < 2; attempt++) publishers = await raceOnce();
+    expect(publishers).toBeGreaterThan(1);
+  }, 240_000);
 });
