@@ -282,6 +282,7 @@ export const runHandlers: HandlerMap = {
       forceCancel: false,
       backfillId: p.source.kind === 'backfill' ? p.source.backfillId : null,
       chunkId: p.source.kind === 'backfill' ? p.source.chunkId : null,
+      failureReason: null,
       createdAt: env.at,
       admittedAt: null,
       startedAt: null,
@@ -354,6 +355,23 @@ export const runHandlers: HandlerMap = {
     run.taskKeys = p.tasks.map((task) => task.taskKey);
     run.tasksTotal = p.tasks.length;
     saveRun(t, run, env);
+    return true;
+  },
+
+  'run.plan-failed.v1'(t, e, env) {
+    const existing = t.runs.get(e.payload.runId);
+    if (existing === undefined || existing.taskKeys.length > 0 || isTerminalRun(existing.status))
+      return false;
+    const run: RunRow = {
+      ...existing,
+      status: RunStatus.Failure,
+      failureReason: e.payload.reason,
+      endedAt: env.at,
+      rowVersion: env.eventId,
+    };
+    t.runs.set(run.runId, run);
+    env.retain('terminalRun', run.runId);
+    chunkRunEnded(t, run, t.backfillChunks.get(run.chunkId ?? '')?.partitionKeys ?? [], env);
     return true;
   },
 

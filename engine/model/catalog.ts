@@ -24,6 +24,7 @@ import {
 } from './events/definitions.js';
 import {
   PlanCreated,
+  PlanFailed,
   RunAdmitted,
   RunCancelRequested,
   RunDeleted,
@@ -58,6 +59,7 @@ export const EVENT_TYPES = {
   [RunRequested.type]: RunRequested,
   [RunTriggered.type]: RunTriggered,
   [PlanCreated.type]: PlanCreated,
+  [PlanFailed.type]: PlanFailed,
   [RunAdmitted.type]: RunAdmitted,
   [RunCancelRequested.type]: RunCancelRequested,
   [RunDeleted.type]: RunDeleted,

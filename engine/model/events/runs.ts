@@ -79,6 +79,15 @@ export const PlanCreated = defineEvent({
   idempotencyKey: (p) => `plan:${p.runId}`,
 });
 
+export const PlanFailed = defineEvent({
+  type: 'run.plan-failed.v1',
+  keyFormat: 'plan_failed:{runId}',
+  description:
+    'A run could not be planned (for example an asset it names is no longer defined); it ends FAILURE with the reason.',
+  payload: z.object({ runId: Id, reason: z.string().min(1).max(16_384) }),
+  idempotencyKey: (p) => `plan_failed:${p.runId}`,
+});
+
 export const RunAdmitted = defineEvent({
   type: 'run.admitted.v1',
   keyFormat: 'run_admit:{runId}',

@@ -103,6 +103,8 @@ export interface RunRow {
   forceCancel: boolean;
   backfillId: string | null;
   chunkId: string | null;
+  /** Why the run failed without running (a plan that could not be made), if it did. */
+  failureReason: string | null;
   createdAt: number;
   admittedAt: number | null;
   startedAt: number | null;
@@ -136,6 +138,7 @@ export const runs = defineTable<RunRow>(
     forceCancel: 'boolean',
     backfillId: 'utf8?',
     chunkId: 'utf8?',
+    failureReason: 'utf8?',
     createdAt: 'timestamp',
     admittedAt: 'timestamp?',
     startedAt: 'timestamp?',

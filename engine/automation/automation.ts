@@ -1,0 +1,151 @@
+import type { Clock } from '../clock.js';
+import type { CodeLocationRegistry } from '../code-location/code-location.js';
+import type { ProjectionTables } from '../fold/state.js';
+import type { Segment } from '../ledger/ledger.js';
+import type { Logger } from '../logging.js';
+import type { EventDraft } from '../model/catalog.js';
+import type { Workspace } from '../runtime/workspace.js';
+import type { Timer, TimerQueue } from '../timers/timer-queue.js';
+import type { AutomationContext, TimerDomain } from './context.js';
+import { type AutomationLimits, DEFAULT_LIMITS } from './limits.js';
+
+/**
+ * A reactor is a controller that reacts to new state rather than to a timer: turning pending run
+ * requests into runs, planning backfill chunks, admitting and dispatching runs. It returns true
+ * when it did something (then reactors run again, until none has work).
+ */
+export interface Reactor {
+  readonly name: string;
+  react(context: AutomationContext): Promise<boolean>;
+}
+
+export interface AutomationOptions {
+  workspace: Workspace;
+  clock: Clock;
+  timers: TimerQueue;
+  codeLocations: CodeLocationRegistry;
+  logger: Logger;
+  limits?: Partial<AutomationLimits>;
+  domains: readonly TimerDomain[];
+  reactors: readonly Reactor[];
+}
+
+/**
+ * The automation runtime of one workspace: delivers timers to their domain's handler, runs the
+ * reactors after every append (coalesced), and recreates missing timers (anti-entropy). In embedded
+ * mode one process runs it all; in distributed mode each worker entrypoint uses the parts it
+ * serves. Correctness never depends on there being one instance: every decision is idempotent.
+ */
+export class Automation implements AutomationContext {
+  readonly workspace: Workspace;
+  readonly clock: Clock;
+  readonly timers: TimerQueue;
+  readonly codeLocations: CodeLocationRegistry;
+  readonly limits: AutomationLimits;
+  readonly logger: Logger;
+  private readonly domains = new Map<string, TimerDomain>();
+  private readonly reactors: readonly Reactor[];
+  private reacting: Promise<void> | undefined;
+  private reactAgain = false;
+  private stopped = false;
+  /** Count of reactor failures since start (health). */
+  reactorFailures = 0;
+
+  constructor(options: AutomationOptions) {
+    this.workspace = options.workspace;
+    this.clock = options.clock;
+    this.timers = options.timers;
+    this.codeLocations = options.codeLocations;
+    this.logger = options.logger;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.reactors = options.reactors;
+    for (const domain of options.domains) for (const kind of domain.kinds) this.domains.set(kind, domain);
+  }
+
+  tables(): ProjectionTables {
+    return this.workspace.projections.state.tables;
+  }
+
+  async sync(): Promise<void> {
+    const folded = await this.workspace.sync();
+    if (folded > 0) this.kick();
+  }
+
+  async append(drafts: readonly EventDraft[]): Promise<Segment> {
+    const segment = await this.workspace.append(drafts);
+    this.kick();
+    return segment;
+  }
+
+  async schedule(timers: readonly Timer[]): Promise<void> {
+    for (const timer of timers) await this.timers.schedule(timer);
+  }
+
+  /** Delivers a timer to its domain. Unknown kinds are logged and dropped. */
+  async handleTimer(timer: Timer): Promise<void> {
+    const domain = this.domains.get(timer.kind);
+    if (domain === undefined) {
+      this.logger.warn({ timer }, 'no handler for timer kind; dropped');
+      return;
+    }
+    await domain.handle(this, timer);
+  }
+
+  /** Recreates every timer the current state calls for. Returns how many were scheduled. */
+  async antiEntropy(): Promise<number> {
+    await this.sync();
+    let count = 0;
+    const seen = new Set<TimerDomain>();
+    for (const domain of this.domains.values()) {
+      if (seen.has(domain)) continue;
+      seen.add(domain);
+      const timers = domain.desiredTimers(this);
+      await this.schedule(timers);
+      count += timers.length;
+    }
+    return count;
+  }
+
+  /** Asks the reactors to run soon (coalesced with a run already under way). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.reacting !== undefined) {
+      this.reactAgain = true;
+      return;
+    }
+    this.reacting = this.reactLoop().finally(() => {
+      this.reacting = undefined;
+    });
+  }
+
+  /** Resolves when no reactor has work left. */
+  async quiesce(): Promise<void> {
+    this.kick();
+    while (this.reacting !== undefined) await this.reacting;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.reacting !== undefined) await this.reacting;
+  }
+
+  private async reactLoop(): Promise<void> {
+    // Yield first so that a burst of appends coalesces into one pass.
+    await Promise.resolve();
+    do {
+      this.reactAgain = false;
+      for (const reactor of this.reactors) {
+        if (this.stopped) return;
+        try {
+          if (await reactor.react(this)) this.reactAgain = true;
+        } catch (error) {
+          this.reactorFailures += 1;
+          this.logger.error(
+            { err: error, reactor: reactor.name },
+            'reactor failed; it runs again after the next change',
+          );
+        }
+      }
+    } while (this.reactAgain && !this.stopped);
+  }
+}
