@@ -217,6 +217,8 @@ describe('invalid cron expressions', () => {
       '0 0 * * 5#2',
       "day-of-week field: '5#2' is not a number or day name (SUN–SAT); the Unix dialect has no",
     ],
+    ['0 0 15W * *', "day-of-month field: '15W' is not a number; the Unix dialect has no"],
+    ['0 0 * * WEDNESDAY', "day-of-week field: 'WEDNESDAY' is not a number or day name (SUN–SAT) (in cron"],
     ['0 0 * * -1', 'day-of-week field: a range or step is missing a number'],
     ['@reboot', "cron nickname '@reboot' is not supported"],
     ['@fortnightly', "'@fortnightly' is not a cron nickname"],

@@ -137,11 +137,13 @@ function parseField(text: string, spec: FieldSpec, expression: string): ParsedFi
       if (!/^\d+$/.test(stepText)) throw fail(`step '${stepText}' in '${element}' is not a whole number`);
       step = Number(stepText);
       if (step < 1) throw fail(`step ${step} in '${element}' must be at least 1`);
-      if (step > high - low)
+      if (step > high - low) {
         throw fail(`step ${step} in '${element}' is larger than the range ${low}–${high}`);
+      }
     }
-    for (let value = low; value <= high; value += step)
+    for (let value = low; value <= high; value += step) {
       allowed[spec === DAY_OF_WEEK && value === 7 ? 0 : value] = 1;
+    }
   }
   if (spec === DAY_OF_WEEK) allowed[7] = 0;
   return { allowed, star: text.startsWith('*'), text };
@@ -158,7 +160,9 @@ function parseValue(token: string, spec: FieldSpec, fail: (problem: string) => E
   if (token === '') throw fail('a range or step is missing a number');
   const kind =
     spec === MONTH ? ' or month name (JAN–DEC)' : spec === DAY_OF_WEEK ? ' or day name (SUN–SAT)' : '';
-  const extension = /[LW#?+]/i.test(token) ? "; the Unix dialect has no 'L', 'W', '#', '?' or '+'" : '';
+  const extension = /[#?+]|^(?:\d*L|\d+W|LW)$/i.test(token)
+    ? "; the Unix dialect has no 'L', 'W', '#', '?' or '+'"
+    : '';
   throw fail(`'${token}' is not a number${kind}${extension}`);
 }
 

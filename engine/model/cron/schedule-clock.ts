@@ -87,6 +87,7 @@ export class ScheduleClock {
   readonly kind: 'fixed-time' | 'interval';
   private readonly zone: TimeZoneOffsets;
 
+  /** Use `parseSchedule`, which validates the spec and shares parsed crons and zones. */
   constructor(cron: CronExpression, zone: TimeZoneOffsets, gap: DstGapPolicy, overlap: DstOverlapPolicy) {
     this.cron = cron;
     this.zone = zone;
@@ -220,7 +221,10 @@ export class ScheduleClock {
 const GAP_POLICIES = { SHIFT: true, SKIP: true } satisfies Record<DstGapPolicy, true>;
 const OVERLAP_POLICIES = { LATER: true, EARLIER: true, BOTH: true } satisfies Record<DstOverlapPolicy, true>;
 
-/** Offset changes move wall clocks by at most a day (date-line moves); DST by an hour or less. */
+/**
+ * How far from a transition its gap or overlap can reach: offset changes move wall clocks by at most
+ * a day (date-line moves such as Pacific/Apia 2011); DST by two hours at most (Antarctica/Troll).
+ */
 const TRANSITION_REACH_MS = 2 * MS_PER_DAY;
 /** Matches `CronExpression`'s search: a valid cron fires at least every 40 years. */
 const SEARCH_HORIZON_MS = 50 * 366 * MS_PER_DAY;

@@ -20,8 +20,9 @@ export interface OffsetPiece {
  *
  * `Intl` only answers "what is the offset at this instant" (about 1 µs a call), so each block
  * samples the offset once a UTC day and bisects to the second wherever two samples differ. This
- * finds every transition as long as no two are less than a day apart, which holds for every zone in
- * the tz database. A zone is read once per block however many schedules use it.
+ * finds every transition as long as no two are less than a day apart, which holds for every zone
+ * `Intl` lists (checked from 1970 to 2040 at six-hour resolution). A zone is read once per block
+ * however many schedules use it.
  */
 export class TimeZoneOffsets {
   readonly name: string;
