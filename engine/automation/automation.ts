@@ -81,14 +81,28 @@ export class Automation implements AutomationContext {
     for (const timer of timers) await this.timers.schedule(timer);
   }
 
-  /** Delivers a timer to its domain. Unknown kinds are logged and dropped. */
-  async handleTimer(timer: Timer): Promise<void> {
-    const domain = this.domains.get(timer.kind);
-    if (domain === undefined) {
-      this.logger.warn({ timer }, 'no handler for timer kind; dropped');
-      return;
+  /** Delivers one timer (see `handleTimers`). */
+  handleTimer(timer: Timer): Promise<void> {
+    return this.handleTimers([timer]);
+  }
+
+  /** Delivers due timers to their domains (in batches where a domain takes them). Unknown kinds are logged and dropped. */
+  async handleTimers(timers: Timer[]): Promise<void> {
+    const byDomain = new Map<TimerDomain, Timer[]>();
+    for (const timer of timers) {
+      const domain = this.domains.get(timer.kind);
+      if (domain === undefined) {
+        this.logger.warn({ timer }, 'no handler for timer kind; dropped');
+        continue;
+      }
+      const list = byDomain.get(domain);
+      if (list === undefined) byDomain.set(domain, [timer]);
+      else list.push(timer);
     }
-    await domain.handle(this, timer);
+    for (const [domain, batch] of byDomain) {
+      if (domain.handleBatch !== undefined) await domain.handleBatch(this, batch);
+      else for (const timer of batch) await domain.handle(this, timer);
+    }
   }
 
   /** Recreates every timer the current state calls for. Returns how many were scheduled. */

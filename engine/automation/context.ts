@@ -39,6 +39,8 @@ export interface TimerDomain {
   readonly kinds: readonly TimerKind[];
   /** Handles one delivered timer. Idempotent on the timer id; may be called late or twice. */
   handle(context: AutomationContext, timer: Timer): Promise<void>;
+  /** Handles many timers due together (optional; `handle` is called for each one otherwise). */
+  handleBatch?(context: AutomationContext, timers: Timer[]): Promise<void>;
   /**
    * Every timer the domain's current state calls for (anti-entropy): a missing timer is recreated,
    * so nothing depends on a first timer having been created or a delivery having arrived.

@@ -60,7 +60,7 @@ export class AutomationHarness {
       reactors: [createRunRequestReactor(workspace.projections), ...(options.reactors?.(workspace) ?? [])],
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
-    timers.start((timer) => automation.handleTimer(timer));
+    timers.start((batch) => automation.handleTimers(batch));
     return new AutomationHarness(clock, workspace, timers, automation);
   }
 

@@ -73,22 +73,35 @@ export class LocalTimerQueue implements TimerQueue {
     const work = (async () => {
       for (;;) {
         const now = this.clock.now().getTime();
-        const due = this.peek();
-        if (due === undefined || due.fireAt > now || this.handler === undefined) return;
-        heapPop(this.heap);
-        this.timers.delete(due.timerId);
-        this.delivered.add(due.timerId);
+        const handler = this.handler;
+        if (handler === undefined) return;
+        // Everything due now, in due-time order, delivered in batches of one kind.
+        const due: Timer[] = [];
+        for (let next = this.peek(); next !== undefined && next.fireAt <= now; next = this.peek()) {
+          heapPop(this.heap);
+          this.timers.delete(next.timerId);
+          this.delivered.add(next.timerId);
+          due.push(next);
+        }
+        if (due.length === 0) return;
         if (this.delivered.size > 100_000) this.delivered.clear();
-        fired += 1;
-        try {
-          await this.handler(due);
-        } catch (error) {
-          // At-least-once: a failed handler is retried a little later.
-          this.logger.error({ err: error, timerId: due.timerId }, 'timer handler failed; retrying in 5 s');
-          this.delivered.delete(due.timerId);
-          const retry = { ...due, fireAt: now + 5000 };
-          this.timers.set(due.timerId, retry);
-          heapPush(this.heap, retry);
+        fired += due.length;
+        for (const batch of batchesByKind(due)) {
+          try {
+            await handler(batch);
+          } catch (error) {
+            // At-least-once: a failed batch is retried a little later.
+            this.logger.error(
+              { err: error, timers: batch.length, kind: batch[0]?.kind },
+              'timer handler failed; retrying in 5 s',
+            );
+            for (const timer of batch) {
+              this.delivered.delete(timer.timerId);
+              const retry = { ...timer, fireAt: now + 5000 };
+              this.timers.set(timer.timerId, retry);
+              heapPush(this.heap, retry);
+            }
+          }
         }
       }
     })();
@@ -148,4 +161,15 @@ function heapPop(heap: Timer[]): Timer | undefined {
     [heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!];
     index = smallest;
   }
+}
+
+/** Consecutive runs of timers of the same kind, keeping due-time order. */
+function batchesByKind(timers: Timer[]): Timer[][] {
+  const batches: Timer[][] = [];
+  for (const timer of timers) {
+    const last = batches[batches.length - 1];
+    if (last !== undefined && last[0]!.kind === timer.kind) last.push(timer);
+    else batches.push([timer]);
+  }
+  return batches;
 }

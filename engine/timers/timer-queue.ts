@@ -25,5 +25,9 @@ export interface TimerQueue {
   pending?(): readonly Timer[];
 }
 
-/** Called by an adapter when a timer is due. Must be idempotent on `timer.timerId`. */
-export type TimerHandler = (timer: Timer) => Promise<void>;
+/**
+ * Called by an adapter with timers that are due, several at once when many fell due together (after
+ * downtime every schedule is due at once, and deciding them in one pass writes far fewer segments).
+ * Must be idempotent on each `timerId`.
+ */
+export type TimerHandler = (timers: Timer[]) => Promise<void>;

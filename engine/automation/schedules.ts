@@ -1,0 +1,123 @@
+import {
+  decidedThrough,
+  evaluateSchedule,
+  isScheduleRunning,
+  scheduleClockOf,
+} from '../controllers/schedules.js';
+import { draft, type EventDraft } from '../model/catalog.js';
+import { timerIdFor } from '../model/ids.js';
+import type { ScheduleDefinitionRow } from '../projections/tables/index.js';
+import type { Timer } from '../timers/timer-queue.js';
+import type { AutomationContext, TimerDomain } from './context.js';
+
+/** Decisions per segment when many schedules are due together (each stays atomic on its own). */
+const MAX_EVENTS_PER_SEGMENT = 2000;
+
+export function scheduleTimer(scheduleId: string, fireAt: number): Timer {
+  return {
+    timerId: timerIdFor('schedule_tick', scheduleId, fireAt),
+    kind: 'schedule_tick',
+    subjectId: scheduleId,
+    fireAt,
+  };
+}
+
+/**
+ * Schedule ticks driven by timers: each running schedule has a timer for its next due time. When it
+ * fires, the schedule is evaluated at the current time (catch-up included), and the ticks, their run
+ * requests, the `TimerFired` and the next `TimerRequested` are appended as one segment. Many
+ * schedules due together (after downtime) are decided in one pass and written in few segments.
+ */
+export const scheduleTimers: TimerDomain = {
+  kinds: ['schedule_tick'],
+
+  handle(context, timer) {
+    return handleScheduleTimers(context, [timer]);
+  },
+
+  handleBatch(context, timers) {
+    return handleScheduleTimers(context, timers);
+  },
+
+  desiredTimers(context) {
+    const tables = context.tables();
+    const timers: Timer[] = [];
+    for (const definition of tables.scheduleDefinitions.values()) {
+      const next = nextTimerFor(definition, context);
+      if (next !== undefined) timers.push(next);
+    }
+    return timers;
+  },
+};
+
+/** The timer a running schedule needs now: its first undecided due time. */
+function nextTimerFor(definition: ScheduleDefinitionRow, context: AutomationContext): Timer | undefined {
+  const state = context.tables().scheduleState.get(definition.scheduleId);
+  if (!isScheduleRunning(definition, state)) return undefined;
+  const clock = scheduleClockOf(definition);
+  if (clock instanceof Error) return undefined;
+  const now = context.clock.now().getTime();
+  // Catch-up never looks further back than the window, so neither does the timer.
+  const after = Math.max(decidedThrough(definition, state), now - definition.catchupWindowSeconds * 1000 - 1);
+  const next = clock.nextAfter(after);
+  return next === undefined ? undefined : scheduleTimer(definition.scheduleId, next);
+}
+
+async function handleScheduleTimers(context: AutomationContext, timers: Timer[]): Promise<void> {
+  await context.sync();
+  const tables = context.tables();
+  const now = context.clock.now().getTime();
+  const at = new Date(now);
+  const next: Timer[] = [];
+  let batch: EventDraft[] = [];
+  const flush = async () => {
+    if (batch.length > 0) await context.append(batch);
+    batch = [];
+  };
+  for (const timer of timers) {
+    const definition = tables.scheduleDefinitions.get(timer.subjectId);
+    const state = tables.scheduleState.get(timer.subjectId);
+    // Deleted or stopped: the schedule makes no ticks and needs no timer.
+    if (definition === undefined || !isScheduleRunning(definition, state)) continue;
+    const decision = evaluateSchedule({ definition, state, tables, now, dueAt: timer.fireAt });
+    const following =
+      decision.nextDueAt === undefined ? undefined : scheduleTimer(definition.scheduleId, decision.nextDueAt);
+    if (decision.drafts.length === 0) {
+      // Woken early, or already decided by another process: only make sure the next timer exists.
+      if (following !== undefined) next.push(following);
+      continue;
+    }
+    const segment: EventDraft[] = [
+      draft(
+        'timer.fired.v1',
+        {
+          timerId: timer.timerId,
+          kind: 'schedule_tick',
+          subjectId: timer.subjectId,
+          fireAt: new Date(timer.fireAt).toISOString(),
+        },
+        at,
+      ),
+      ...decision.drafts,
+    ];
+    if (following !== undefined) {
+      segment.push(
+        draft(
+          'timer.requested.v1',
+          {
+            timerId: following.timerId,
+            kind: 'schedule_tick',
+            subjectId: following.subjectId,
+            fireAt: new Date(following.fireAt).toISOString(),
+          },
+          at,
+        ),
+      );
+      next.push(following);
+    }
+    if (batch.length + segment.length > MAX_EVENTS_PER_SEGMENT) await flush();
+    batch.push(...segment);
+  }
+  await flush();
+  await context.schedule(next);
+}
