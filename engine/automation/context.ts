@@ -32,6 +32,8 @@ export interface AutomationContext {
   append(drafts: readonly EventDraft[]): Promise<Segment>;
   /** Schedules timers (idempotent on timer id). */
   schedule(timers: readonly Timer[]): Promise<void>;
+  /** Asks the reactors (run requests, backfill planning, admission, dispatch) to run soon. */
+  kick(): void;
 }
 
 /** A domain's part in timer handling and anti-entropy. */
