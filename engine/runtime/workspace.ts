@@ -3,6 +3,7 @@ import { DEFAULT_RETENTION, type RetentionPolicy } from '../fold/context.js';
 import { Ledger, type LedgerHead, type Segment } from '../ledger/ledger.js';
 import { assertScope, type Scope } from '../ledger/scope.js';
 import type { EventDraft } from '../model/catalog.js';
+import { runIdFor } from '../model/ids.js';
 import type { RandomSource } from '../model/ulid.js';
 import type { ParquetCodec } from '../projections/parquet-codec.js';
 import {
@@ -45,7 +46,13 @@ export class Workspace {
     readonly scope: Scope,
     readonly ledger: Ledger,
     readonly projections: ProjectionStore,
+    private readonly secret: Uint8Array,
   ) {}
+
+  /** The run id a run key maps to in this workspace (the same derivation the fold uses). */
+  runIdFor(runKey: string): string {
+    return runIdFor(this.secret, this.scope.tenantId, this.scope.workspaceId, runKey);
+  }
 
   static async open(scope: Scope, deps: WorkspaceDeps): Promise<Workspace> {
     assertScope(scope);
@@ -72,7 +79,7 @@ export class Workspace {
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
       ...(deps.random === undefined ? {} : { random: deps.random }),
     });
-    return new Workspace(scope, ledger, projections);
+    return new Workspace(scope, ledger, projections, secret);
   }
 
   /** Appends one decision (atomically, as one segment) and folds it into the projections. */
