@@ -31,6 +31,9 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
 
 const SEGMENT_PREFIX = 'ledger/segments/';
+/** Segments read concurrently while catching up, and how far ahead a read goes at most. */
+const READ_CONCURRENCY = 16;
+const READ_AHEAD = 64;
 const SEQ_DIGITS = 16;
 
 export interface Segment {
@@ -60,11 +63,6 @@ const decoder = new TextDecoder();
 
 export function segmentKey(scope: Scope, seq: number): string {
   return scopedKey(scope, `${SEGMENT_PREFIX}${String(seq).padStart(SEQ_DIGITS, '0')}.json`);
-}
-
-function seqOfKey(key: string): number {
-  const name = key.slice(key.lastIndexOf('/') + 1, -'.json'.length);
-  return Number.parseInt(name, 10);
 }
 
 export class Ledger {
@@ -166,61 +164,67 @@ export class Ledger {
 
   /**
    * Yields every segment after `seq`, in order, up to the head at the time of the call (or at most
-   * `limit` segments).
+   * `limit` segments). Segments are numbered without gaps, so this reads `seq + 1`, `seq + 2`, …
+   * directly (several at a time) until one does not exist yet; it never lists storage, so its cost
+   * is the segments read, whatever the size of the ledger.
    */
   async *readAfter(seq: number, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Segment> {
     let next = seq + 1;
     let yielded = 0;
+    let window = 1;
     while (yielded < limit) {
-      // Read ahead by listing only what exists after `next - 1`, then fetch in order.
-      const page = await this.store.list({
-        prefix: scopedKey(this.scope, SEGMENT_PREFIX),
-        startAfter: segmentKey(this.scope, next - 1),
-        maxResults: Math.min(1000, limit - yielded),
-      });
-      if (page.objects.length === 0) return;
-      const seqs = page.objects.map((object) => seqOfKey(object.key));
-      const bodies = await mapConcurrent(seqs, 8, async (segmentSeq) => {
-        const object = await this.store.get(segmentKey(this.scope, segmentSeq));
-        if (object === undefined)
-          throw new ServoError(ErrorCode.Corrupt, `ledger segment ${segmentSeq} disappeared`);
-        return parseSegment(object.body, segmentSeq);
-      });
-      for (const segment of bodies) {
-        if (segment.seq !== next) {
-          throw new ServoError(
-            ErrorCode.Corrupt,
-            `ledger gap: expected segment ${next}, found ${segment.seq}`,
-          );
-        }
+      const count = Math.min(window, limit - yielded);
+      const seqs = Array.from({ length: count }, (_, index) => next + index);
+      const segments = await mapConcurrent(seqs, READ_CONCURRENCY, (segmentSeq) => this.readRaw(segmentSeq));
+      for (const segment of segments) {
+        if (segment === undefined) return;
         this.observe({ seq: segment.seq, lastEventId: segment.events[segment.events.length - 1]?.eventId });
         yield segment;
         next += 1;
         yielded += 1;
       }
-      if (page.nextPageToken === undefined && page.objects.length < 1000) return;
+      // Read further ahead while segments keep coming.
+      window = Math.min(window * 2, READ_AHEAD);
     }
   }
 
-  /** Finds the newest segment by listing forward from the newest one known. */
+  /**
+   * Finds the newest segment: probes forward from the newest one known with exponentially growing
+   * steps, then bisects (segments have no gaps, so "n exists" implies every m < n exists).
+   */
   async discoverHead(): Promise<LedgerHead> {
-    let last = this.known.seq;
-    for (;;) {
-      const page = await this.store.list({
-        prefix: scopedKey(this.scope, SEGMENT_PREFIX),
-        startAfter: segmentKey(this.scope, last),
-        maxResults: 1000,
-      });
-      if (page.objects.length === 0) break;
-      last = seqOfKey(page.objects[page.objects.length - 1]!.key);
-      if (page.objects.length < 1000 && page.nextPageToken === undefined) break;
+    let present = this.known.seq;
+    let step = 1;
+    let absent: number | undefined;
+    while (absent === undefined) {
+      const probe = present + step;
+      if (await this.exists(probe)) {
+        present = probe;
+        step *= 2;
+      } else {
+        absent = probe;
+      }
     }
-    if (last > this.known.seq || (last > 0 && this.known.lastEventId === undefined)) {
-      const segment = await this.read(last);
+    while (absent - present > 1) {
+      const middle = Math.floor((present + absent) / 2);
+      if (await this.exists(middle)) present = middle;
+      else absent = middle;
+    }
+    if (present > this.known.seq || (present > 0 && this.known.lastEventId === undefined)) {
+      const segment = await this.read(present);
       if (segment === undefined)
-        throw new ServoError(ErrorCode.Corrupt, `ledger segment ${last} disappeared`);
+        throw new ServoError(ErrorCode.Corrupt, `ledger segment ${present} disappeared`);
     }
     return this.known;
+  }
+
+  private async exists(seq: number): Promise<boolean> {
+    return (await this.store.head(segmentKey(this.scope, seq))) !== undefined;
+  }
+
+  private async readRaw(seq: number): Promise<Segment | undefined> {
+    const object = await this.store.get(segmentKey(this.scope, seq));
+    return object === undefined ? undefined : parseSegment(object.body, seq);
   }
 
   private stamp(draft: EventDraft, eventId: string): LedgerEvent {
