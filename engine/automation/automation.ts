@@ -45,6 +45,8 @@ export class Automation implements AutomationContext {
   readonly logger: Logger;
   private readonly domains = new Map<string, TimerDomain>();
   private readonly reactors: readonly Reactor[];
+  /** Schedules and sensors whose definition or state changed: their timers are refreshed. */
+  private readonly changedInstigators = new Map<string, Set<string>>();
   private reacting: Promise<void> | undefined;
   private reactAgain = false;
   private stopped = false;
@@ -60,6 +62,40 @@ export class Automation implements AutomationContext {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.reactors = options.reactors;
     for (const domain of options.domains) for (const kind of domain.kinds) this.domains.set(kind, domain);
+    const kindOf: Record<string, string> = {
+      scheduleDefinitions: 'schedule_tick',
+      scheduleState: 'schedule_tick',
+      sensorDefinitions: 'sensor_poll',
+      sensorState: 'sensor_poll',
+    };
+    this.workspace.projections.subscribe((changes) => {
+      for (const [table, keys] of changes.tables) {
+        const kind = kindOf[table];
+        if (kind === undefined) continue;
+        let subjects = this.changedInstigators.get(kind);
+        if (subjects === undefined) {
+          subjects = new Set();
+          this.changedInstigators.set(kind, subjects);
+        }
+        for (const key of keys) subjects.add(key);
+      }
+    });
+  }
+
+  /** Gives every schedule or sensor whose definition or state changed the timer it now needs. */
+  private async refreshInstigatorTimers(): Promise<void> {
+    for (const [kind, subjects] of this.changedInstigators) {
+      const domain = this.domains.get(kind);
+      const ids = [...subjects];
+      subjects.clear();
+      if (domain?.timerFor === undefined) continue;
+      const timers: Timer[] = [];
+      for (const id of ids) {
+        const timer = domain.timerFor(this, id);
+        if (timer !== undefined) timers.push(timer);
+      }
+      await this.schedule(timers);
+    }
   }
 
   tables(): ProjectionTables {
@@ -148,6 +184,11 @@ export class Automation implements AutomationContext {
     await Promise.resolve();
     do {
       this.reactAgain = false;
+      try {
+        await this.refreshInstigatorTimers();
+      } catch (error) {
+        this.logger.error({ err: error }, 'refreshing schedule and sensor timers failed');
+      }
       for (const reactor of this.reactors) {
         if (this.stopped) return;
         try {

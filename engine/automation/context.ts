@@ -48,4 +48,10 @@ export interface TimerDomain {
    * so nothing depends on a first timer having been created or a delivery having arrived.
    */
   desiredTimers(context: AutomationContext): Timer[];
+  /**
+   * The timer one subject (a schedule or sensor id) needs now, if any: called when its definition
+   * or state changed (a deploy, an upsert, a start), so its timer exists without waiting for
+   * anti-entropy.
+   */
+  timerFor?(context: AutomationContext, subjectId: string): Timer | undefined;
 }

@@ -39,6 +39,11 @@ export const scheduleTimers: TimerDomain = {
     return handleScheduleTimers(context, timers);
   },
 
+  timerFor(context, scheduleId) {
+    const definition = context.tables().scheduleDefinitions.get(scheduleId);
+    return definition === undefined ? undefined : nextTimerFor(definition, context);
+  },
+
   desiredTimers(context) {
     const tables = context.tables();
     const timers: Timer[] = [];

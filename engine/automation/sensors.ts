@@ -87,20 +87,38 @@ export function createSensorPollDomain(): TimerDomain {
   return {
     kinds: ['sensor_poll'],
     handle: handlePollTimer,
+    timerFor(ctx, sensorId) {
+      return sensorTimer(ctx, sensorId);
+    },
+
     desiredTimers(ctx) {
-      const tables = ctx.tables();
-      const now = ctx.clock.now();
       const timers: Timer[] = [];
-      for (const definition of tables.sensorDefinitions.values()) {
-        const state = tables.sensorState.get(definition.sensorId);
-        if (definition.kind !== 'poll' || state === undefined || !isSensorRunning(definition, state))
-          continue;
-        const dueAt = nextPollAt(definition, state, now, ctx.limits.minimumSensorIntervalSeconds);
-        timers.push(pollTimer(definition.sensorId, dueAt));
+      for (const definition of ctx.tables().sensorDefinitions.values()) {
+        const timer = sensorTimer(ctx, definition.sensorId);
+        if (timer !== undefined) timers.push(timer);
       }
       return timers;
     },
   };
+}
+
+/** The next poll timer of a running poll sensor, if it needs one. */
+function sensorTimer(ctx: AutomationContext, sensorId: string): Timer | undefined {
+  const tables = ctx.tables();
+  const definition = tables.sensorDefinitions.get(sensorId);
+  const state = tables.sensorState.get(sensorId);
+  if (
+    definition === undefined ||
+    definition.kind !== 'poll' ||
+    state === undefined ||
+    !isSensorRunning(definition, state)
+  ) {
+    return undefined;
+  }
+  return pollTimer(
+    sensorId,
+    nextPollAt(definition, state, ctx.clock.now(), ctx.limits.minimumSensorIntervalSeconds),
+  );
 }
 
 async function handlePollTimer(ctx: AutomationContext, timer: Timer): Promise<void> {

@@ -64,6 +64,9 @@ export const SensorDefinitionSpec = z.object({
   minimumIntervalSeconds: PositiveInt.max(86_400 * 7).optional(),
   defaultStatus: InstigatorStatus.default('RUNNING'),
   description: z.string().max(4096).optional(),
+  /** Cap of run requests per evaluation (default: the platform limit, 100). */
+  maxRunRequests: PositiveInt.max(10_000).optional(),
+  evaluationTimeoutSeconds: PositiveInt.max(3600).optional(),
   tags: Tags.optional(),
 });
 export type SensorDefinitionSpec = z.infer<typeof SensorDefinitionSpec>;

@@ -41,7 +41,10 @@ export async function deployCodeLocation(
     return existing !== undefined && existing.codeLocation !== location;
   });
 
-  const requestId = `deploy:${location}:${sha256Hex(canonicalJson(definitions)).slice(0, 24)}`;
+  // Unique per deploy and ledger position: redeploying the same definitions after they were changed
+  // or deleted records them again, while two identical deploys racing at one position collapse.
+  const head = ctx.workspace.projections.watermark.seq;
+  const requestId = `deploy:${location}:${head}:${sha256Hex(canonicalJson(definitions)).slice(0, 24)}`;
   const at = ctx.clock.now();
   const drafts: EventDraft[] = [];
   const result: DeployResult = {
@@ -151,7 +154,12 @@ export async function deployCodeLocation(
       ),
       defaultStatus: sensor.defaultStatus,
       codeVersion: definitions.codeVersion,
-      ...optional({ description: sensor.description, tags: sensor.tags }),
+      ...optional({
+        description: sensor.description,
+        tags: sensor.tags,
+        maxRunRequests: sensor.maxRunRequests,
+        evaluationTimeoutSeconds: sensor.evaluationTimeoutSeconds,
+      }),
       changedBy: actor,
       requestId,
     };

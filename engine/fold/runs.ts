@@ -206,8 +206,13 @@ function saveRun(tables: ProjectionTables, run: RunRow, env: FoldEnv): void {
 export const runHandlers: HandlerMap = {
   'run.requested.v1'(t, e, env) {
     const p = e.payload;
-    // Requests made by a stale sensor evaluation are dropped with it.
-    if (p.source.kind === 'sensor' && t.sensorEvals.get(p.source.evalId)?.stale === true) return false;
+    // Requests made by a stale sensor evaluation are dropped with it, as are requests an evaluation
+    // did not make (a losing duplicate evaluation of a non-deterministic sensor).
+    if (p.source.kind === 'sensor') {
+      const evaluation = t.sensorEvals.get(p.source.evalId);
+      if (evaluation !== undefined && (evaluation.stale || !evaluation.runKeys.includes(p.runKey)))
+        return false;
+    }
     // A chunk's run request stands or falls with the chunk plan in the same segment.
     if (p.source.kind === 'backfill' && t.backfillChunks.get(p.source.chunkId)?.runKey !== p.runKey)
       return false;
