@@ -19,7 +19,8 @@ const REQUESTABLE_TRANSITIONS: Readonly<Record<string, readonly BackfillState[]>
   REQUESTED: ['PAUSED', 'CANCELING', 'FAILED'],
   PAUSED: ['REQUESTED', 'CANCELING'],
   FAILED: ['REQUESTED', 'CANCELING'],
-  CANCELING: [],
+  // Only to upgrade a cancel to one that also terminates running runs.
+  CANCELING: ['CANCELING'],
   CANCELED: [],
   COMPLETED_SUCCESS: [],
   COMPLETED_FAILED: [],
@@ -81,8 +82,10 @@ export function chunkRunEnded(
   const chunk = tables.backfillChunks.get(run.chunkId);
   if (chunk === undefined) return;
   if (chunk.state !== ChunkState.Planned && chunk.state !== ChunkState.Running) return;
+  // A run that succeeded but reported some partitions failed (single-run) leaves a failed chunk,
+  // so those partitions count as failed and retry-failed finds them.
   const state =
-    run.status === RunStatus.Success
+    run.status === RunStatus.Success && failedPartitions.length === 0
       ? ChunkState.Succeeded
       : run.status === RunStatus.Canceled
         ? ChunkState.Canceled
@@ -191,6 +194,7 @@ export const backfillHandlers: HandlerMap = {
     if (row === undefined) return false;
     if (row.state !== p.fromState || p.stateVersion !== row.stateVersion + 1) return false;
     if (!isRequestableTransition(row.state, p.toState)) return false;
+    if (row.state === 'CANCELING' && (row.terminateRuns || p.terminateRuns !== true)) return false;
     const next: BackfillRow = {
       ...row,
       state: p.toState,

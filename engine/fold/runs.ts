@@ -198,7 +198,7 @@ function saveRun(tables: ProjectionTables, run: RunRow, env: FoldEnv): void {
   tables.runs.set(run.runId, run);
   if (!wasTerminal && isTerminalRun(run.status)) {
     env.retain('terminalRun', run.runId);
-    chunkRunEnded(tables, run, run.status === RunStatus.Success ? [] : failedPartitionsOf(tables, run), env);
+    chunkRunEnded(tables, run, failedPartitionsOf(tables, run), env);
   }
 }
 

@@ -185,11 +185,14 @@ export function partitionSpaceOf(
   return createPartitionSpace(partitions, {
     now,
     label,
+    // In the order they were added (ties by key): the same in every process and after reloads.
     dynamicKeys: (name) => {
-      const keys: string[] = [];
-      for (const row of tables.dynamicPartitions.values())
-        if (row.partitionsDefName === name) keys.push(row.partitionKey);
-      return keys;
+      const rows: { key: string; version: string }[] = [];
+      for (const row of tables.dynamicPartitions.values()) {
+        if (row.partitionsDefName === name) rows.push({ key: row.partitionKey, version: row.rowVersion });
+      }
+      rows.sort((a, b) => a.version.localeCompare(b.version) || a.key.localeCompare(b.key));
+      return rows.map((row) => row.key);
     },
   });
 }
