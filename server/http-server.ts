@@ -1,8 +1,30 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ErrorCode, ServoError } from '../engine/errors.js';
 
 /** A route handler: returns true when it handled the request. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => Promise<boolean> | boolean;
+
+/**
+ * Reads a JSON request body of at most `maxBytes`. Throws `ServoError` PAYLOAD_TOO_LARGE or
+ * INVALID_INPUT (malformed JSON) so callers answer 413 or 400.
+ */
+export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes)
+      throw new ServoError(ErrorCode.PayloadTooLarge, `request body exceeds ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text === '' ? {} : (JSON.parse(text) as unknown);
+  } catch {
+    throw new ServoError(ErrorCode.InvalidInput, 'request body is not valid JSON');
+  }
+}
 
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);

@@ -14,6 +14,18 @@ export const HEARTBEAT_GRACE_MS = 30_000;
 /** How long a run request may wait before the sweep timer triggers it (safety net). */
 export const RUN_REQUEST_SWEEP_MS = 10_000;
 
+/** How long a cooperative termination waits for running tasks before it forces them. */
+export const TERMINATE_GRACE_MS = 60_000;
+
+export function terminateTimer(runId: string, fireAt: number): Timer {
+  return {
+    timerId: timerIdFor('run_terminate', runId, fireAt),
+    kind: 'run_terminate',
+    subjectId: runId,
+    fireAt,
+  };
+}
+
 function taskSubject(task: TaskRow): string {
   return `${task.runId}/${task.taskKey}`;
 }
@@ -59,6 +71,11 @@ export function createTaskTimers(
     (task) => task.state === TaskState.RetryWait || task.state === TaskState.Running,
   );
   const pending = new RowIndex(projections, 'runKeyIndex', (row) => row.status === 'PENDING');
+  const canceling = new RowIndex(
+    projections,
+    'runs',
+    (run) => run.status === 'CANCELING' && !run.forceCancel,
+  );
   // Tasks changed since the reactor last ran: each may need a retry or heartbeat timer.
   const changed = new Set<string>();
   projections.subscribe((changes) => {
@@ -80,7 +97,7 @@ export function createTaskTimers(
     },
   };
   const domain: TimerDomain = {
-    kinds: ['task_retry', 'heartbeat_check', 'run_request_sweep'],
+    kinds: ['task_retry', 'heartbeat_check', 'run_request_sweep', 'dispatch_retry', 'run_terminate'],
 
     async handle(context, timer) {
       await context.sync();
@@ -88,9 +105,13 @@ export function createTaskTimers(
         await runRequests.react(context);
         return;
       }
-      if (timer.kind === 'task_retry') {
-        // The dispatcher sends due retries when it runs; waking it is all a retry timer does.
+      if (timer.kind === 'task_retry' || timer.kind === 'dispatch_retry') {
+        // The dispatcher sends due retries and redeliveries when it runs; waking it is all these do.
         context.kick();
+        return;
+      }
+      if (timer.kind === 'run_terminate') {
+        await forceTermination(context, timer);
         return;
       }
       await checkHeartbeat(context, timer);
@@ -101,6 +122,9 @@ export function createTaskTimers(
       for (const task of waiting.rows()) {
         const timer = task.state === TaskState.RetryWait ? retryTimer(task) : heartbeatTimer(task);
         if (timer !== undefined) timers.push(timer);
+      }
+      for (const run of canceling.rows()) {
+        timers.push(terminateTimer(run.runId, context.clock.now().getTime() + TERMINATE_GRACE_MS));
       }
       if (pending.size > 0) {
         const now = context.clock.now().getTime();
@@ -116,6 +140,35 @@ export function createTaskTimers(
     },
   };
   return { domain, reactor };
+}
+
+/** A cooperative termination that did not finish within its grace period is forced. */
+async function forceTermination(context: AutomationContext, timer: Timer): Promise<void> {
+  const run = context.tables().runs.get(timer.subjectId);
+  if (run === undefined || run.status !== 'CANCELING' || run.forceCancel) return;
+  const at = context.clock.now();
+  await context.append([
+    draft(
+      'timer.fired.v1',
+      {
+        timerId: timer.timerId,
+        kind: 'run_terminate',
+        subjectId: timer.subjectId,
+        fireAt: new Date(timer.fireAt).toISOString(),
+      },
+      at,
+    ),
+    draft(
+      'run.cancel-requested.v1',
+      {
+        runId: run.runId,
+        force: true,
+        requestedBy: 'servo:terminate',
+        reason: `running tasks did not stop within ${TERMINATE_GRACE_MS / 1000} s`,
+      },
+      at,
+    ),
+  ]);
 }
 
 /** Fails a task whose worker stopped heartbeating; reschedules the check when it is alive. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AutomationContext } from '../automation/context.js';
+import { TERMINATE_GRACE_MS, terminateTimer } from '../automation/tasks.js';
 import { invalidInput, notFound } from '../errors.js';
 import { isTerminalRun } from '../fold/runs.js';
 import { draft, type EventDraft } from '../model/catalog.js';
@@ -118,6 +119,15 @@ export async function terminateRuns(
     }
   }
   if (drafts.length > 0) await ctx.append(drafts);
+  if (!options.force) {
+    // Running tasks get a grace period to stop cooperatively; then they are forced.
+    const fireAt = now.getTime() + TERMINATE_GRACE_MS;
+    await ctx.schedule(
+      results
+        .filter((result) => result.outcome === 'terminating')
+        .map((result) => terminateTimer(result.runId, fireAt)),
+    );
+  }
   return results;
 }
 

@@ -18,6 +18,8 @@ export function createFastExecutor(
   projections: ProjectionStore,
   outcomeOf: TaskOutcomeChooser = () => 'SUCCEEDED',
   maxEventsPerSegment = 4000,
+  /** Which steps it takes: admitting queued runs, and dispatching + finishing ready tasks. */
+  steps: { admit?: boolean; dispatch?: boolean } = {},
 ): Reactor {
   const queued = new RowIndex(
     projections,
@@ -41,11 +43,14 @@ export function createFastExecutor(
         drafts = [];
         did = true;
       };
-      for (const run of queued.rows()) {
-        drafts.push(draft('run.admitted.v1', { runId: run.runId, pools: [] }, now));
-        if (drafts.length >= maxEventsPerSegment) await flush();
+      if (steps.admit !== false) {
+        for (const run of queued.rows()) {
+          drafts.push(draft('run.admitted.v1', { runId: run.runId, pools: [] }, now));
+          if (drafts.length >= maxEventsPerSegment) await flush();
+        }
+        await flush();
       }
-      await flush();
+      if (steps.dispatch === false) return did;
       const tables = ctx.tables();
       for (const task of ready.rows()) {
         const run = tables.runs.get(task.runId);

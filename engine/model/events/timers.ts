@@ -13,6 +13,8 @@ export const TimerKind = z.enum([
   'run_request_sweep',
   'task_retry',
   'heartbeat_check',
+  'dispatch_retry',
+  'run_terminate',
 ]);
 export type TimerKind = z.infer<typeof TimerKind>;
 
