@@ -238,3 +238,15 @@ describe('run fold edge cases', () => {
     expect(() => runs.make('run.plan-created.v1', { runId: 'run_missing', tasks: [] })).not.toThrow();
   });
 });
+
+describe('racing controllers', () => {
+  it('CA-59: two dispatchers deciding the same ready task produce one outbox row', () => {
+    const { state, runs } = setup();
+    const runId = runs.start('race', [raw]);
+    const { dispatchId, ...ref } = taskAttempt(runId, raw.taskKey, 1);
+    expect(runs.make('task.dispatch-requested.v1', { ...ref, dispatchId, queue: 'q' })).toBe('applied');
+    // The second instance's identical decision, appended as a separate segment.
+    expect(runs.make('task.dispatch-requested.v1', { ...ref, dispatchId, queue: 'q' })).toBe('duplicate');
+    expect(state.tables.dispatchOutbox.size).toBe(1);
+  });
+});

@@ -279,3 +279,38 @@ describe('edge cases of publishing', () => {
     await expect(openFixture(fixture.store)).rejects.toThrow(/layout version 99.*rebuild/);
   });
 });
+
+describe('storage failures', () => {
+  it('CA-66: a publish that fails in the middle of its writes leaves the published view intact, and the next publish converges', async () => {
+    const fixture = await openFixture();
+    await appendSegments(fixture.ledger, scenario.slice(0, 20));
+    await fixture.projections.catchUp();
+    await fixture.projections.publish();
+    const before = snapshotRows((await openFixture(fixture.store)).projections.state);
+    let failures = 1;
+    const flaky = {
+      ...fixture.store,
+      get: fixture.store.get.bind(fixture.store),
+      head: fixture.store.head.bind(fixture.store),
+      list: fixture.store.list.bind(fixture.store),
+      delete: fixture.store.delete.bind(fixture.store),
+      async put(key: string, body: Uint8Array, options?: Parameters<typeof fixture.store.put>[2]) {
+        if (key.includes('/projections/manifests/') && failures-- > 0) throw new Error('storage unavailable');
+        return fixture.store.put(key, body, options);
+      },
+    };
+    const writer = await openFixture(flaky);
+    await appendSegments(writer.ledger, scenario.slice(20, 40));
+    await writer.projections.catchUp();
+    await expect(writer.projections.publish()).rejects.toThrow('storage unavailable');
+    // Readers still see the last published projections.
+    expect(snapshotRows((await openFixture(fixture.store)).projections.state)).toEqual(before);
+    await writer.projections.publish();
+    await appendSegments(writer.ledger, scenario.slice(40));
+    await writer.projections.catchUp();
+    await writer.projections.publish();
+    expect(snapshotRows((await openFixture(fixture.store)).projections.state)).toEqual(
+      snapshotRows(foldedInMemory()),
+    );
+  });
+});
