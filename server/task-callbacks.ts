@@ -17,7 +17,7 @@ const MAX_CALLBACK_BYTES = 1024 * 1024;
 
 /**
  * `POST /tasks/started`, `/tasks/heartbeat`, `/tasks/finished`: the worker callbacks, with the task
- * token as a bearer token. Errors come back as `{ error, message, ...details }` with the status the
+ * token as a bearer token. Errors come back as `{ error: { code, message, details } }` with the status the
  * protocol documents (401 token, 409 not the current attempt, 400 bad body, 404 unknown task).
  */
 export function taskCallbackRoutes(
@@ -28,12 +28,14 @@ export function taskCallbackRoutes(
     const match = /^\/tasks\/(started|heartbeat|finished)$/.exec(path);
     if (match === null) return false;
     if (request.method !== 'POST') {
-      sendJson(response, 405, { error: 'method_not_allowed', message: 'use POST' });
+      sendJson(response, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'use POST' } });
       return true;
     }
     const callbacks = callbacksFor(request);
     if (callbacks === undefined) {
-      sendJson(response, 404, { error: 'not_found', message: 'no workspace serves task callbacks here' });
+      sendJson(response, 404, {
+        error: { code: ErrorCode.NotFound, message: 'no workspace serves task callbacks here' },
+      });
       return true;
     }
     const authorization = request.headers.authorization ?? '';
@@ -60,5 +62,5 @@ export function taskCallbackRoutes(
 function sendError(response: ServerResponse, error: unknown): void {
   if (!isServoError(error)) throw error;
   const status = STATUS[error.code] ?? (error.retryable ? 503 : 500);
-  sendJson(response, status, { error: error.code, message: error.message, ...error.details });
+  sendJson(response, status, { error: { code: error.code, message: error.message, details: error.details } });
 }

@@ -66,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
     case 'status':
       await status(env);
       return 0;
+    case 'code-server':
+      return (await import('../server/code-server.js')).runCodeServer(argv[1], process.env);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       return 1;

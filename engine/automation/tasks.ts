@@ -1,5 +1,5 @@
 import { draft, type EventDraft } from '../model/catalog.js';
-import { timerIdFor } from '../model/ids.js';
+import { dispatchIdFor, timerIdFor } from '../model/ids.js';
 import type { ProjectionStore } from '../projections/projection-store.js';
 import { compositeKey } from '../projections/table-def.js';
 import { type TaskRow, TaskState } from '../projections/tables/index.js';
@@ -41,11 +41,25 @@ export function retryTimer(task: TaskRow): Timer | undefined {
   };
 }
 
-export function heartbeatTimer(task: TaskRow): Timer | undefined {
-  if (task.state !== TaskState.Running) return undefined;
-  const last = task.lastHeartbeatAt ?? task.startedAt;
-  if (last === null) return undefined;
-  const fireAt = last + task.heartbeatTimeoutSeconds * 1000 + HEARTBEAT_GRACE_MS;
+/** How long a delivered attempt may take to report `started` before it is presumed lost. */
+export const START_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * The liveness check of an attempt out with a worker: a running task must heartbeat within its
+ * timeout (plus grace); a dispatched one must start within the start timeout, so an attempt whose
+ * delivery was lost (a queue gave up, a worker died before starting) is retried, not stuck.
+ */
+export function heartbeatTimer(task: TaskRow, dispatchedAt?: number): Timer | undefined {
+  let fireAt: number;
+  if (task.state === TaskState.Running) {
+    const last = task.lastHeartbeatAt ?? task.startedAt;
+    if (last === null) return undefined;
+    fireAt = last + task.heartbeatTimeoutSeconds * 1000 + HEARTBEAT_GRACE_MS;
+  } else if (task.state === TaskState.Dispatched && dispatchedAt !== undefined) {
+    fireAt = dispatchedAt + START_TIMEOUT_MS;
+  } else {
+    return undefined;
+  }
   return {
     timerId: timerIdFor('heartbeat_check', taskSubject(task), fireAt, task.attempt),
     kind: 'heartbeat_check',
@@ -68,8 +82,14 @@ export function createTaskTimers(
   const waiting = new RowIndex(
     projections,
     'tasks',
-    (task) => task.state === TaskState.RetryWait || task.state === TaskState.Running,
+    (task) =>
+      task.state === TaskState.RetryWait ||
+      task.state === TaskState.Running ||
+      task.state === TaskState.Dispatched,
   );
+  const dispatchedAt = (task: TaskRow) =>
+    projections.state.tables.dispatchOutbox.get(dispatchIdFor(task.runId, task.taskKey, task.attempt))
+      ?.createdAt;
   const pending = new RowIndex(projections, 'runKeyIndex', (row) => row.status === 'PENDING');
   const canceling = new RowIndex(
     projections,
@@ -88,7 +108,8 @@ export function createTaskTimers(
       const timers: Timer[] = [];
       for (const key of changed) {
         const task = context.tables().tasks.get(key);
-        const timer = task === undefined ? undefined : (retryTimer(task) ?? heartbeatTimer(task));
+        const timer =
+          task === undefined ? undefined : (retryTimer(task) ?? heartbeatTimer(task, dispatchedAt(task)));
         if (timer !== undefined) timers.push(timer);
       }
       changed.clear();
@@ -120,7 +141,8 @@ export function createTaskTimers(
     desiredTimers(context) {
       const timers: Timer[] = [];
       for (const task of waiting.rows()) {
-        const timer = task.state === TaskState.RetryWait ? retryTimer(task) : heartbeatTimer(task);
+        const timer =
+          task.state === TaskState.RetryWait ? retryTimer(task) : heartbeatTimer(task, dispatchedAt(task));
         if (timer !== undefined) timers.push(timer);
       }
       for (const run of canceling.rows()) {
@@ -176,14 +198,10 @@ async function checkHeartbeat(context: AutomationContext, timer: Timer): Promise
   const [runId, ...rest] = timer.subjectId.split('/');
   const taskKey = rest.join('/');
   const task = context.tables().tasks.get(compositeKey(runId ?? '', taskKey));
-  if (
-    task === undefined ||
-    task.state !== TaskState.Running ||
-    task.attempt !== timer.attempt ||
-    task.attemptId === null
-  )
-    return;
-  const next = heartbeatTimer(task);
+  if (task === undefined || task.attempt !== timer.attempt || task.attemptId === null) return;
+  if (task.state !== TaskState.Running && task.state !== TaskState.Dispatched) return;
+  const outbox = context.tables().dispatchOutbox.get(dispatchIdFor(task.runId, task.taskKey, task.attempt));
+  const next = heartbeatTimer(task, outbox?.createdAt);
   const now = context.clock.now().getTime();
   if (next !== undefined && next.fireAt > now) {
     // It heartbeated since this check was set: check again at its new deadline.
@@ -191,7 +209,13 @@ async function checkHeartbeat(context: AutomationContext, timer: Timer): Promise
     return;
   }
   const at = new Date(now);
-  const silentFor = Math.round((now - (task.lastHeartbeatAt ?? task.startedAt ?? now)) / 1000);
+  const silentFor = Math.round(
+    (now - (task.lastHeartbeatAt ?? task.startedAt ?? outbox?.createdAt ?? now)) / 1000,
+  );
+  const message =
+    task.state === TaskState.Dispatched
+      ? `not started ${silentFor} s after it was dispatched: the delivery or the worker is presumed lost`
+      : `no heartbeat for ${silentFor} s (timeout ${task.heartbeatTimeoutSeconds} s): the worker is presumed lost`;
   const drafts: EventDraft[] = [
     draft(
       'timer.fired.v1',
@@ -214,8 +238,8 @@ async function checkHeartbeat(context: AutomationContext, timer: Timer): Promise
         workerId: 'servo:heartbeat-check',
         outcome: 'FAILED',
         error: {
-          message: `no heartbeat for ${silentFor} s (timeout ${task.heartbeatTimeoutSeconds} s): the worker is presumed lost`,
-          category: 'HEARTBEAT_TIMEOUT',
+          message,
+          category: task.state === TaskState.Dispatched ? 'INFRASTRUCTURE' : 'HEARTBEAT_TIMEOUT',
           retryable: true,
         },
       },

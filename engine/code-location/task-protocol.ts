@@ -101,7 +101,12 @@ export interface TaskCallbacks {
 
 /** Default retryability of a failure category when the worker does not say. */
 export function defaultRetryable(category: z.infer<typeof FailureCategory>): boolean {
-  return category === 'USER_CODE' || category === 'INFRASTRUCTURE' || category === 'TIMEOUT' || category === 'HEARTBEAT_TIMEOUT';
+  return (
+    category === 'USER_CODE' ||
+    category === 'INFRASTRUCTURE' ||
+    category === 'TIMEOUT' ||
+    category === 'HEARTBEAT_TIMEOUT'
+  );
 }
 
 /** What the HTTP or in-process executor of a code location accepts: start running the attempt. */
@@ -116,4 +121,3 @@ export interface ExecutorRegistry {
 }
 
 export const ExecuteReply = z.object({ accepted: z.boolean(), reason: z.string().optional() });
-

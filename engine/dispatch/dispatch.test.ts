@@ -157,6 +157,25 @@ describe('dispatch and task callbacks', () => {
     expect(executor.delivered.map((envelope) => envelope.attempt)).toEqual([1, 2]);
   });
 
+  it('retries an attempt that was delivered but never started', async () => {
+    const { h, executor, drain } = await setup((envelope) =>
+      envelope.attempt === 1 ? { outcome: 'LOST' } : { outcome: 'SUCCEEDED' },
+    );
+    const { runId } = await requestRun(
+      h.automation,
+      { assetSelection: ['raw'], partitionKeys: ['2026-01-09'] },
+      'ops',
+    );
+    await drain();
+    expect(h.tables.tasks.get(compositeKey(runId, 'raw[2026-01-09]'))?.state).toBe('DISPATCHED');
+    await h.advance(10 * 60_000 + 1000);
+    await drain();
+    await h.advance(31_000);
+    await drain();
+    expect(h.tables.runs.get(runId)?.status).toBe('SUCCESS');
+    expect(executor.delivered.map((envelope) => envelope.attempt)).toEqual([1, 2]);
+  });
+
   it('changes nothing on duplicate or reordered callbacks', async () => {
     const { h, executor, callbacks, drain } = await setup();
     const { runId } = await requestRun(

@@ -6,12 +6,12 @@ import type {
   TaskFinishedBody,
 } from '../code-location/task-protocol.js';
 
-export type AttemptBehaviour = (
-  envelope: DispatchEnvelope,
-) =>
+export type AttemptBehaviour = (envelope: DispatchEnvelope) =>
   | { outcome: 'SUCCEEDED'; metadata?: Record<string, unknown> }
   | { outcome: 'FAILED'; retryable?: boolean; message?: string }
-  | { outcome: 'HANG' };
+  | { outcome: 'HANG' }
+  /** The delivery is accepted and then lost: the worker never reports. */
+  | { outcome: 'LOST' };
 
 /**
  * A test stand-in for a code location's worker that goes through the real protocol: every
@@ -41,6 +41,7 @@ export class CallbackExecutor implements ExecutorRegistry, TaskExecutor {
       workerId: 'test-worker',
     };
     const result = this.behaviour(envelope);
+    if (result.outcome === 'LOST') return;
     // Like a worker process: it answers the dispatch at once and reports back afterwards.
     const work = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       {
