@@ -95,8 +95,17 @@ export const SensorRunRequest = z.object({
 });
 export type SensorRunRequest = z.infer<typeof SensorRunRequest>;
 
+/** Keys a sensor adds to or deletes from a dynamic partitions definition (before its run requests). */
+export const DynamicPartitionsRequest = z.object({
+  partitionsDefName: Name,
+  add: z.array(PartitionKey).max(10_000).default([]),
+  delete: z.array(PartitionKey).max(10_000).default([]),
+});
+export type DynamicPartitionsRequest = z.infer<typeof DynamicPartitionsRequest>;
+
 export const SensorResult = z.object({
   runRequests: z.array(SensorRunRequest).default([]),
+  dynamicPartitions: z.array(DynamicPartitionsRequest).max(100).default([]),
   /** The new cursor; absent keeps the cursor as it was. */
   cursor: z.string().max(65_536).nullable().optional(),
   skipReason: z.string().max(4096).optional(),

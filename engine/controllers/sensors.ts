@@ -221,6 +221,20 @@ export function evaluationDrafts(input: EvaluationInput): EvaluationDecision {
     runRequests: built.requests,
     drafts: [
       draft('sensor.evaluated.v1', evaluation, at),
+      // Partitions the sensor adds come before the runs that may target them.
+      ...result.dynamicPartitions.map((request, index) =>
+        draft(
+          'partitions.dynamic-changed.v1',
+          {
+            partitionsDefName: request.partitionsDefName,
+            added: request.add,
+            deleted: request.delete,
+            requestId: `${evalId}:${index}`,
+            changedBy: `sensor:${definition.sensorId}`,
+          },
+          at,
+        ),
+      ),
       ...built.requests.map((request) => draft('run.requested.v1', request, at)),
     ],
   };

@@ -82,9 +82,13 @@ describe('createInProcessCodeLocation as a CodeLocation', () => {
     const { location } = setup();
     expect(await location.evaluateSensor('files', context, noSignal())).toEqual({
       runRequests: [{ runKey: 'file:c1' }],
+      dynamicPartitions: [],
       cursor: '2026-01-01T00:00:00.000Z',
     });
-    expect(await location.evaluateSensor('quiet', context, noSignal())).toEqual({ runRequests: [] });
+    expect(await location.evaluateSensor('quiet', context, noSignal())).toEqual({
+      runRequests: [],
+      dynamicPartitions: [],
+    });
     await expect(location.evaluateSensor('broken', context, noSignal())).rejects.toThrow(
       InvalidSensorResultError,
     );
@@ -95,6 +99,7 @@ describe('createInProcessCodeLocation as a CodeLocation', () => {
     const message = { messageId: 'm-1', data: { file: 'a.csv' }, attributes: {} };
     expect(await location.handleMessage('orders_topic', message, noSignal())).toEqual({
       runRequests: [{ runKey: 'msg:m-1' }],
+      dynamicPartitions: [],
     });
   });
 

@@ -19,6 +19,12 @@ export interface SensorAnswer {
   cursor?: string | null;
   /** Why nothing was requested, shown on the evaluation. */
   skipReason?: string;
+  /** Keys to add to (or delete from) dynamic partitions definitions, recorded before the run requests. */
+  dynamicPartitions?: ReadonlyArray<{
+    partitionsDefName: string;
+    add?: readonly string[];
+    delete?: readonly string[];
+  }>;
 }
 
 /** What a poll sensor's `evaluate` gets. */
