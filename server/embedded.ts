@@ -1,20 +1,34 @@
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import type { Automation } from '../engine/automation/automation.js';
+import { createAutomationRuntime } from '../engine/automation/runtime.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
+import { type CodeLocation, createCodeLocationRegistry } from '../engine/code-location/code-location.js';
+import { createHttpCodeLocation } from '../engine/code-location/http/http-code-location.js';
+import { createInProcessCodeLocation } from '../engine/code-location/in-process/in-process-code-location.js';
+import type { TaskCallbacks, TaskExecutor } from '../engine/code-location/task-protocol.js';
+import { deployCodeLocation } from '../engine/commands/deploy.js';
 import type { ServoEnv } from '../engine/config/env.js';
+import { createDirectDispatchQueue } from '../engine/dispatch/dispatch-queue.js';
 import type { Logger } from '../engine/logging.js';
 import { createHyparquetCodec } from '../engine/projections/parquet/hyparquet-codec.js';
 import { CompactionLoop } from '../engine/runtime/compaction-loop.js';
 import { Workspace } from '../engine/runtime/workspace.js';
 import { createLocalTenantSecrets } from '../engine/secrets.js';
 import { createLocalDiskObjectStore } from '../engine/storage/local-disk-object-store.js';
-import { healthReport } from './health.js';
+import { LocalTimerQueue } from '../engine/timers/local-timer-queue.js';
+import { loadDefinitions } from './code-server.js';
+import { automationSummary, healthReport } from './health.js';
 import { createHttpServer, listen, sendJson } from './http-server.js';
+import { pushRoutes } from './push-routes.js';
+import { taskCallbackRoutes } from './task-callbacks.js';
 
 export interface EmbeddedServo {
   url: string;
   workspace: Workspace;
+  automation: Automation;
   clock: Clock;
+  timers: LocalTimerQueue;
   stop(): Promise<void>;
 }
 
@@ -25,16 +39,17 @@ export function clockFor(env: ServoEnv): Clock {
 
 /**
  * Servo in one process on local disk: the store under `SERVO_DATA_DIR`, the workspace's ledger and
- * projections, background compaction, and the HTTP server (`GET /healthz`).
+ * projections, background compaction, automation on a local timer queue, the configured code
+ * locations (the example by default, loaded in process), and the HTTP server: `GET /healthz`, the
+ * task callbacks and push messages.
  */
 export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<EmbeddedServo> {
   const dataDir = resolve(env.dataDir);
-  const store = createLocalDiskObjectStore(join(dataDir, 'store'));
   const clock = clockFor(env);
   const workspace = await Workspace.open(
     { tenantId: env.tenantId, workspaceId: env.workspaceId },
     {
-      store,
+      store: createLocalDiskObjectStore(join(dataDir, 'store')),
       codec: createHyparquetCodec(),
       clock,
       secrets: createLocalTenantSecrets(join(dataDir, 'secrets')),
@@ -45,20 +60,94 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
   await compaction.compactNow();
   compaction.start();
 
+  // The HTTP server first: code locations need its address for their callbacks.
+  let callbacks: TaskCallbacks | undefined;
+  let automation: Automation | undefined;
   const server: Server = createHttpServer(
     [
       async (request, response) => {
         if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/healthz') return false;
-        sendJson(response, 200, await healthReport(workspace, 'embedded', compaction.lastError));
+        const summary =
+          automation === undefined
+            ? undefined
+            : automationSummary(automation.tables(), timers.pending().length);
+        sendJson(response, 200, await healthReport(workspace, 'embedded', compaction.lastError, summary));
         return true;
       },
+      taskCallbackRoutes(() => callbacks),
+      pushRoutes(() => requireAutomation(automation), 1024 * 1024),
     ],
     (error) => logger.error({ err: error }, 'request failed'),
   );
   const address = await listen(server, env.port, env.host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const locations: (CodeLocation & TaskExecutor)[] = [];
+  const lazyCallbacks: TaskCallbacks = {
+    started: (token, body) => requireCallbacks(callbacks).started(token, body),
+    heartbeat: (token, body) => requireCallbacks(callbacks).heartbeat(token, body),
+    finished: (token, body) => requireCallbacks(callbacks).finished(token, body),
+  };
+  for (const config of env.codeLocations) {
+    if ('module' in config) {
+      const definitions = await loadDefinitions(config.module);
+      locations.push(
+        createInProcessCodeLocation(definitions, lazyCallbacks, {
+          logger: logger.child({ codeLocation: definitions.codeLocation }),
+        }),
+      );
+    } else {
+      locations.push(
+        createHttpCodeLocation({
+          name: config.name,
+          baseUrl: config.url,
+          ...(config.secret === undefined ? {} : { secret: config.secret }),
+        }),
+      );
+    }
+  }
+  const byName = new Map(locations.map((location) => [location.name, location]));
+  const timers = new LocalTimerQueue(clock, logger, env.clock.mode === 'real');
+  const runtime = createAutomationRuntime({
+    workspace,
+    clock,
+    timers,
+    codeLocations: createCodeLocationRegistry(locations),
+    dispatchQueue: createDirectDispatchQueue({ executorFor: (name) => byName.get(name) }),
+    callbackBaseUrl: env.publicUrl ?? url,
+    logger,
+    admission: env.admission,
+  });
+  automation = runtime.automation;
+  callbacks = runtime.callbacks;
+  automation.workspace.projections.subscribe(() => compaction.trigger(200));
+
+  for (const location of locations) {
+    const result = await deployCodeLocation(runtime.automation, await location.describe(), 'servo:embedded');
+    logger.info(
+      { codeLocation: result.codeLocation, codeVersion: result.codeVersion, changed: result.changed },
+      result.changed ? 'deployed code location' : 'code location unchanged',
+    );
+  }
+  timers.start((batch) => requireAutomation(automation).handleTimers(batch));
+  await runtime.automation.antiEntropy();
+  runtime.automation.kick();
+  const antiEntropy = setInterval(() => {
+    void requireAutomation(automation)
+      .antiEntropy()
+      .catch((error: unknown) => logger.error({ err: error }, 'anti-entropy failed'));
+  }, env.antiEntropyIntervalMs);
+  antiEntropy.unref();
+
   logger.info(
-    { url, dataDir, tenant: env.tenantId, workspace: env.workspaceId, clock: env.clock.mode },
+    {
+      url,
+      dataDir,
+      tenant: env.tenantId,
+      workspace: env.workspaceId,
+      clock: env.clock.mode,
+      codeLocations: locations.map((location) => location.name),
+    },
     'Servo is running',
   );
   if (env.host === '127.0.0.1' || env.host === 'localhost' || env.host === '::1') {
@@ -68,11 +157,26 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
   return {
     url,
     workspace,
+    automation: runtime.automation,
     clock,
+    timers,
     async stop() {
+      clearInterval(antiEntropy);
+      await timers.stop();
+      await runtime.close();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await compaction.stop();
     },
   };
+}
+
+function requireCallbacks(callbacks: TaskCallbacks | undefined): TaskCallbacks {
+  if (callbacks === undefined) throw new Error('task callbacks are not ready yet');
+  return callbacks;
+}
+
+function requireAutomation(automation: Automation | undefined): Automation {
+  if (automation === undefined) throw new Error('automation is not ready yet');
+  return automation;
 }

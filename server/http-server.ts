@@ -26,6 +26,22 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
   }
 }
 
+/** Reads a raw request body, or undefined when it exceeds `maxBytes` (the rest is discarded). */
+export async function readRawBody(
+  request: IncomingMessage,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) tooLarge = true;
+    else chunks.push(chunk as Buffer);
+  }
+  return tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks));
+}
+
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {

@@ -22,7 +22,40 @@ export const EnvKeys = {
   retentionConflictDays: 'SERVO_RETENTION_CONFLICT_DAYS',
   retentionIdempotencyKeyDays: 'SERVO_RETENTION_IDEMPOTENCY_KEY_DAYS',
   retentionTerminalRunDays: 'SERVO_RETENTION_TERMINAL_RUN_DAYS',
+  codeLocations: 'SERVO_CODE_LOCATIONS',
+  publicUrl: 'SERVO_PUBLIC_URL',
+  admission: 'SERVO_ADMISSION',
+  antiEntropyIntervalMs: 'SERVO_ANTI_ENTROPY_INTERVAL_MS',
 } as const;
+
+/** A code location embedded mode loads: a module in process, or a `servo code-server` over HTTP. */
+export const CodeLocationConfig = z.union([
+  z.strictObject({ module: z.string().min(1) }),
+  z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/),
+    url: z.string().url(),
+    secret: z.string().min(16).optional(),
+  }),
+]);
+export type CodeLocationConfig = z.infer<typeof CodeLocationConfig>;
+
+function jsonOf<T extends z.ZodType>(schema: T, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, context): z.infer<T> | undefined => {
+      if (value === undefined) return undefined;
+      try {
+        return schema.parse(JSON.parse(value));
+      } catch (error) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be ${what}: ${error instanceof Error ? error.message.slice(0, 300) : ''}`,
+        });
+        return z.NEVER;
+      }
+    });
+}
 
 const scopeId = z.string().regex(SCOPE_ID_PATTERN, `must match ${SCOPE_ID_PATTERN}`);
 const days = z.coerce.number().int().min(0).max(36_500);
@@ -55,6 +88,13 @@ const EnvSchema = z.object({
   [EnvKeys.retentionConflictDays]: days.default(365),
   [EnvKeys.retentionIdempotencyKeyDays]: days.default(30),
   [EnvKeys.retentionTerminalRunDays]: days.default(90),
+  [EnvKeys.codeLocations]: jsonOf(
+    z.array(CodeLocationConfig).max(100),
+    'a JSON array of {"module": path} or {"name", "url", "secret"?}',
+  ),
+  [EnvKeys.publicUrl]: z.string().url().optional(),
+  [EnvKeys.admission]: jsonOf(z.record(z.string(), z.unknown()), 'a JSON object (see docs/admission.md)'),
+  [EnvKeys.antiEntropyIntervalMs]: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
 });
 
 export interface ServoEnv {
@@ -67,6 +107,12 @@ export interface ServoEnv {
   logLevel: string;
   compactionIntervalMs: number;
   tenantSecrets: Record<string, string> | undefined;
+  /** Code locations embedded mode loads (default: the example in examples/sales). */
+  codeLocations: CodeLocationConfig[];
+  /** Base URL code locations use to reach this process; default: the address it listens on. */
+  publicUrl: string | undefined;
+  admission: Record<string, unknown>;
+  antiEntropyIntervalMs: number;
   retention: {
     tickDays: number;
     sensorEvalDays: number;
@@ -102,6 +148,10 @@ export function parseEnv(env: Record<string, string | undefined>): ServoEnv {
     logLevel: v[EnvKeys.logLevel],
     compactionIntervalMs: v[EnvKeys.compactionIntervalMs],
     tenantSecrets: v[EnvKeys.tenantSecrets],
+    codeLocations: v[EnvKeys.codeLocations] ?? [{ module: 'examples/sales/definitions.ts' }],
+    publicUrl: v[EnvKeys.publicUrl],
+    admission: v[EnvKeys.admission] ?? {},
+    antiEntropyIntervalMs: v[EnvKeys.antiEntropyIntervalMs],
     retention: {
       tickDays: v[EnvKeys.retentionTickDays],
       sensorEvalDays: v[EnvKeys.retentionSensorEvalDays],

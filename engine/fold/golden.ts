@@ -36,7 +36,9 @@ export function goldenRows(state: ProjectionState): GoldenRows {
     result[name] = entries.map((_, rowIndex) => {
       const record: Record<string, unknown> = {};
       def.fields.forEach((field, fieldIndex) => {
-        record[field.column] = columnar.columns[fieldIndex]![rowIndex];
+        const value = columnar.columns[fieldIndex]![rowIndex];
+        // JSON has no 64-bit integers: int64 values are kept as decimal strings.
+        record[field.column] = typeof value === 'bigint' ? value.toString() : value;
       });
       return record;
     });

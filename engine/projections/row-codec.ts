@@ -4,7 +4,8 @@ import type { TableDef } from './table-def.js';
 
 /**
  * Converts projection rows to Parquet columns and back. JSON fields are stored as canonical JSON
- * text; every other field is stored as it is.
+ * text; int64 fields are numbers in rows (always within ±2^53) and bigints in Parquet; every other
+ * field is stored as it is.
  */
 export function rowsToColumns<R extends object>(def: TableDef<R>, rows: readonly R[]): ColumnarTable {
   const columns: ParquetValue[][] = def.fields.map(() => new Array<ParquetValue>(rows.length));
@@ -16,6 +17,11 @@ export function rowsToColumns<R extends object>(def: TableDef<R>, rows: readonly
       for (let rowIndex = 0; rowIndex < rows.length; rowIndex++) {
         const value = (rows[rowIndex] as Record<string, unknown>)[field];
         column[rowIndex] = value === null || value === undefined ? null : canonicalJson(value);
+      }
+    } else if (spec.type === 'int64') {
+      for (let rowIndex = 0; rowIndex < rows.length; rowIndex++) {
+        const value = (rows[rowIndex] as Record<string, unknown>)[field];
+        column[rowIndex] = typeof value === 'number' ? BigInt(value) : ((value ?? null) as ParquetValue);
       }
     } else {
       for (let rowIndex = 0; rowIndex < rows.length; rowIndex++) {
@@ -35,10 +41,11 @@ export function columnsToRows<R extends object>(def: TableDef<R>, table: Columna
     const column = table.columns[fieldIndex]!;
     const field = spec.field;
     const isJson = spec.type === 'json';
+    const isInt64 = spec.type === 'int64';
     for (let rowIndex = 0; rowIndex < table.rowCount; rowIndex++) {
       const value = column[rowIndex] ?? null;
       (rows[rowIndex] as Record<string, unknown>)[field] =
-        isJson && value !== null ? JSON.parse(value as string) : value;
+        value === null ? null : isJson ? JSON.parse(value as string) : isInt64 ? Number(value) : value;
     }
   }
   return rows;

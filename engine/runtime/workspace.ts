@@ -49,6 +49,11 @@ export class Workspace {
     private readonly secret: Uint8Array,
   ) {}
 
+  /** The tenant's secret (run ids, task-token signing keys are derived from it). */
+  get tenantSecret(): Uint8Array {
+    return this.secret;
+  }
+
   /** The run id a run key maps to in this workspace (the same derivation the fold uses). */
   runIdFor(runKey: string): string {
     return runIdFor(this.secret, this.scope.tenantId, this.scope.workspaceId, runKey);

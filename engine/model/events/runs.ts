@@ -156,8 +156,11 @@ export const TaskHeartbeat = defineEvent({
   payload: z.object({
     ...TaskRef,
     workerId: z.string().min(1).max(256),
-    /** Sequence number of the heartbeat within the attempt, so repeats dedupe but new beats apply. */
-    sequence: NonNegativeInt,
+    /**
+     * Increasing within the attempt (workers use epoch milliseconds, which keep increasing across a
+     * restarted worker), so repeats dedupe but new beats apply.
+     */
+    sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     message: z.string().max(4096).optional(),
   }),
   idempotencyKey: (p) => `heartbeat:${p.runId}:${p.taskKey}:${p.attempt}:${p.sequence}`,

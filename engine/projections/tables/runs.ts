@@ -212,7 +212,7 @@ export const tasks = defineTable<TaskRow>(
     retryNotBefore: 'timestamp?',
     startedAt: 'timestamp?',
     lastHeartbeatAt: 'timestamp?',
-    heartbeatSequence: 'int32?',
+    heartbeatSequence: 'int64?',
     endedAt: 'timestamp?',
     workerId: 'utf8?',
     error: 'json?',
