@@ -20,7 +20,7 @@ export interface HealthReport {
 export interface AutomationSummary {
   codeLocations: string[];
   schedules: { total: number; running: number };
-  sensors: { total: number; running: number };
+  sensors: { total: number; running: number; cursors: Record<string, string | null> };
   ticks: { success: number; skipped: number; failure: number };
   sensorEvaluations: number;
   runs: Record<string, number>;
@@ -55,6 +55,9 @@ export function automationSummary(tables: ProjectionTables, pendingTimers: numbe
       running: sensors.filter(
         (row) => (tables.sensorState.get(row.sensorId)?.status ?? row.defaultStatus) === 'RUNNING',
       ).length,
+      cursors: Object.fromEntries(
+        sensors.map((row) => [row.sensorId, tables.sensorState.get(row.sensorId)?.cursor ?? null]),
+      ),
     },
     ticks: { success: ticks.SUCCESS ?? 0, skipped: ticks.SKIPPED ?? 0, failure: ticks.FAILURE ?? 0 },
     sensorEvaluations: tables.sensorEvals.size,

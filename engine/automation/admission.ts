@@ -31,11 +31,8 @@ const MAX_ADMISSIONS_PER_SEGMENT = 500;
 /** Subject of the wake-up timer a rate limit asks for. */
 const ADMISSION_WAKE_SUBJECT = 'admission';
 
-/**
- * The kind of the wake-up timer. `run_request_sweep` until a kind of its own exists: the domain
- * below must not be registered next to another handler of that kind (createTaskTimers').
- */
-const WAKE_KIND = 'run_request_sweep';
+/** The kind of the wake-up timer set when a rate window will open again. */
+const WAKE_KIND = 'admission_wake';
 
 export interface AdmissionReactor extends Reactor {
   readonly policy: AdmissionPolicy;

@@ -36,13 +36,17 @@ const rawOrders = defineAsset({
     context.log.info('exporting orders', { day: context.partitionKey });
     await pause(200);
     const day = Number(context.partitionKey?.slice(8, 10) ?? '1');
-    context.addMetadata({ rows: 1000 + day * 37, path: `s3://example/raw/orders/${context.partitionKey}.parquet` });
+    context.addMetadata({
+      rows: 1000 + day * 37,
+      path: `s3://example/raw/orders/${context.partitionKey}.parquet`,
+    });
   },
 });
 
 const cleanedOrders = defineAsset({
   key: 'sales/cleaned_orders',
-  description: 'Orders with test accounts and duplicates removed. Fails its first try on days divisible by 3.',
+  description:
+    'Orders with test accounts and duplicates removed. Fails its first try on days divisible by 3.',
   partitions: daily,
   dependsOn: [rawOrders],
   groupName: 'sales',
@@ -99,7 +103,8 @@ export default defineDefinitions({
   schedules: [
     defineSchedule({
       name: 'every_15_seconds',
-      description: 'Rebuilds the latest day of sales every 15 seconds (a seconds cron, to see ticks at once).',
+      description:
+        'Rebuilds the latest day of sales every 15 seconds (a seconds cron, to see ticks at once).',
       cronSchedule: '*/15 * * * * *',
       executionTimezone: 'UTC',
       assets: [rawOrders, cleanedOrders, dailyRevenue],
@@ -131,12 +136,18 @@ export default defineDefinitions({
         }
         // The cursor is the newest file seen, as "mtime:name"; anything after it is new.
         const fresh = files
-          .map((file) => ({ ...file, position: `${String(Math.floor(file.mtime)).padStart(15, '0')}:${file.name}` }))
+          .map((file) => ({
+            ...file,
+            position: `${String(Math.floor(file.mtime)).padStart(15, '0')}:${file.name}`,
+          }))
           .filter((file) => cursor === null || file.position > cursor)
           .sort((a, b) => (a.position < b.position ? -1 : 1));
         if (fresh.length === 0) return { skipReason: `no new files in ${INBOX}` };
         return {
-          runRequests: fresh.map((file) => ({ runKey: `file:${file.name}:${Math.floor(file.mtime)}`, tags: { file: file.name } })),
+          runRequests: fresh.map((file) => ({
+            runKey: `file:${file.name}:${Math.floor(file.mtime)}`,
+            tags: { file: file.name },
+          })),
           cursor: fresh[fresh.length - 1]!.position,
         };
       },

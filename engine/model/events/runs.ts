@@ -6,7 +6,6 @@ import {
   Id,
   Lane,
   Name,
-  NonNegativeInt,
   PartitionKey,
   PositiveInt,
   RunSource,

@@ -15,6 +15,7 @@ export const TimerKind = z.enum([
   'heartbeat_check',
   'dispatch_retry',
   'run_terminate',
+  'admission_wake',
 ]);
 export type TimerKind = z.infer<typeof TimerKind>;
 

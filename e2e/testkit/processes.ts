@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** The repository root (e2e tests run the real entrypoints from it). */
+export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+
+/** Everything a test started, stopped in `disposeAll` (call it in `afterAll`). */
+const leftovers: (() => Promise<void>)[] = [];
+
+export async function disposeAll(): Promise<void> {
+  for (const dispose of leftovers.splice(0).reverse()) await dispose().catch(() => {});
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `servo-e2e-${prefix}-`));
+  leftovers.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => done(port));
+    });
+  });
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `node --import tsx <entrypoint> …args` from the repository root with the given environment,
+ * registered for disposal. Output is kept for diagnostics.
+ */
+export function startProcess(
+  entrypoint: string,
+  args: string[],
+  env: Record<string, string>,
+): RunningProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entrypoint), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, SERVO_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    child.kill('SIGTERM');
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timeout);
+  };
+  leftovers.push(stop);
+  return { child, output: () => output, stop };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  diagnostics?: () => string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}${diagnostics === undefined ? '' : `\n--- output ---\n${diagnostics().slice(-4000)}`}`,
+  );
+}
+
+export async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(url, { headers });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
