@@ -15,6 +15,8 @@ export interface CompactionLoopOptions {
  */
 export class CompactionLoop {
   private timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (epoch ms). */
+  private timerDueAt = 0;
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly intervalMs: number;
@@ -33,9 +35,13 @@ export class CompactionLoop {
     this.schedule(this.intervalMs);
   }
 
-  /** Asks for a compaction soon (coalesced with any already due). */
+  /**
+   * Asks for a compaction within `delayMs` (coalesced with any already due). A trigger only ever
+   * brings the next compaction forward: a steady stream of appends cannot postpone it forever.
+   */
   trigger(delayMs = 50): void {
     if (this.stopped) return;
+    if (this.timer !== undefined && this.timerDueAt <= Date.now() + delayMs) return;
     this.schedule(delayMs);
   }
 
@@ -58,6 +64,7 @@ export class CompactionLoop {
 
   private schedule(delayMs: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerDueAt = Date.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.compactNow().finally(() => {
