@@ -5,4 +5,5 @@
 export const BENCHMARKS: Readonly<Record<string, string>> = {
   B1: './b1-fold.ts',
   B2: './b2-compaction.ts',
+  B4: './b4-backfill.ts',
 };
