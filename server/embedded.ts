@@ -5,7 +5,10 @@ import { createAutomationRuntime } from '../engine/automation/runtime.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { type CodeLocation, createCodeLocationRegistry } from '../engine/code-location/code-location.js';
 import { createHttpCodeLocation } from '../engine/code-location/http/http-code-location.js';
-import { createInProcessCodeLocation } from '../engine/code-location/in-process/in-process-code-location.js';
+import {
+  createInProcessCodeLocation,
+  type InProcessCodeLocation,
+} from '../engine/code-location/in-process/in-process-code-location.js';
 import type { TaskCallbacks, TaskExecutor } from '../engine/code-location/task-protocol.js';
 import { deployCodeLocation } from '../engine/commands/deploy.js';
 import type { ServoEnv } from '../engine/config/env.js';
@@ -17,11 +20,19 @@ import { Workspace } from '../engine/runtime/workspace.js';
 import { createLocalTenantSecrets } from '../engine/secrets.js';
 import { createLocalDiskObjectStore } from '../engine/storage/local-disk-object-store.js';
 import { LocalTimerQueue } from '../engine/timers/local-timer-queue.js';
+import { schema } from '../schema/index.js';
+import { apiWorkspaceOf, createApiServices } from './api-services.js';
+import { loopbackAuthenticator } from './auth.js';
 import { loadDefinitions } from './code-server.js';
+import { loadGraphiqlExamples } from './graphiql-examples.js';
+import { createGraphqlServer } from './graphql.js';
+import { DEFAULT_GRAPHQL_LIMITS } from './graphql-limits.js';
 import { automationSummary, healthReport } from './health.js';
-import { createHttpServer, listen, sendJson } from './http-server.js';
+import { createHttpServer, listen, type RouteHandler, sendJson } from './http-server.js';
 import { pushRoutes } from './push-routes.js';
 import { taskCallbackRoutes } from './task-callbacks.js';
+import { SERVO_VERSION } from './version.js';
+import { virtualClockControl } from './virtual-clock.js';
 
 export interface EmbeddedServo {
   url: string;
@@ -63,8 +74,13 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
   // The HTTP server first: code locations need its address for their callbacks.
   let callbacks: TaskCallbacks | undefined;
   let automation: Automation | undefined;
+  let graphqlRoutes: RouteHandler[] = [];
   const server: Server = createHttpServer(
     [
+      async (request, response) => {
+        for (const route of graphqlRoutes) if (await route(request, response)) return true;
+        return false;
+      },
       async (request, response) => {
         if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/healthz') return false;
         const summary =
@@ -129,6 +145,31 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
       result.changed ? 'deployed code location' : 'code location unchanged',
     );
   }
+  const graphql = createGraphqlServer({
+    schema,
+    services: createApiServices({
+      version: SERVO_VERSION,
+      mode: 'embedded',
+      workspaces: [apiWorkspaceOf(runtime.automation)],
+      ...(clock instanceof ManualClock
+        ? {
+            clock: virtualClockControl({
+              clock,
+              timers,
+              automation: runtime.automation,
+              drainTasks: () => drainInProcessTasks(locations),
+            }),
+          }
+        : {}),
+    }),
+    authenticator: loopbackAuthenticator(workspace.scope),
+    logger,
+    limits: DEFAULT_GRAPHQL_LIMITS,
+    examples: await loadGraphiqlExamples(),
+  });
+  graphqlRoutes = graphql.routes;
+  graphql.attachWebSocket(server);
+
   timers.start((batch) => requireAutomation(automation).handleTimers(batch));
   await runtime.automation.antiEntropy();
   runtime.automation.kick();
@@ -142,6 +183,7 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
   logger.info(
     {
       url,
+      graphiql: `${url}/graphql`,
       dataDir,
       tenant: env.tenantId,
       workspace: env.workspaceId,
@@ -163,12 +205,33 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
     async stop() {
       clearInterval(antiEntropy);
       await timers.stop();
+      // Let running attempts report, so their outcome is recorded rather than timed out later.
+      await Promise.race([
+        drainInProcessTasks(locations),
+        new Promise((done) => setTimeout(done, 10_000).unref()),
+      ]);
       await runtime.close();
+      await graphql.close();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await compaction.stop();
     },
   };
+}
+
+/** Waits for in-process code locations' running task attempts; true when there were any. */
+async function drainInProcessTasks(locations: readonly (CodeLocation & TaskExecutor)[]): Promise<boolean> {
+  let waited = false;
+  for (const location of locations) {
+    if (!isInProcess(location) || location.runningTasks() === 0) continue;
+    waited = true;
+    await location.drain();
+  }
+  return waited;
+}
+
+function isInProcess(location: CodeLocation & TaskExecutor): location is InProcessCodeLocation {
+  return 'drain' in location && 'runningTasks' in location;
 }
 
 function requireCallbacks(callbacks: TaskCallbacks | undefined): TaskCallbacks {

@@ -63,7 +63,10 @@ export async function deliverTask(
       const response = await fetch(task.url, {
         method: task.httpMethod,
         headers,
-        body: ['POST', 'PUT', 'PATCH'].includes(task.httpMethod) ? task.body : undefined,
+        body:
+          ['POST', 'PUT', 'PATCH'].includes(task.httpMethod) && task.body !== undefined
+            ? new Uint8Array(task.body)
+            : undefined,
         signal: AbortSignal.timeout((task.dispatchDeadlineSeconds ?? 600) * 1000),
       });
       await response.arrayBuffer();

@@ -23,7 +23,12 @@ import {
  */
 
 const INBOX = resolve(process.env.SERVO_EXAMPLE_INBOX ?? '.servo/inbox');
-const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/**
+ * Stands in for real work so runs take a moment to watch. On the virtual clock (time-skipping)
+ * the work is instant: a simulated week should take seconds, not a week of pauses.
+ */
+const pause = (ms: number) =>
+  process.env.SERVO_CLOCK === 'virtual' ? Promise.resolve() : new Promise((done) => setTimeout(done, ms));
 
 const daily = { kind: 'time', cadence: 'daily', start: '2026-01-01', timezone: 'UTC' } as const;
 

@@ -1,0 +1,92 @@
+import type DataLoader from 'dataloader';
+import type { AutomationContext } from '../engine/automation/context.js';
+import type { ProjectionTables } from '../engine/fold/state.js';
+import type { Scope } from '../engine/ledger/scope.js';
+import type { ChangeListener } from '../engine/projections/projection-store.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+/** What a credential may do. Each role includes the ones before it. */
+export type Role = 'viewer' | 'operator' | 'admin';
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export function roleAllows(role: Role, needed: Role): boolean {
+  return ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+/** The caller of one request, as authentication established it. */
+export interface Principal {
+  /** Who: the API key's id, the JWT's subject, or `loopback` in embedded mode without auth. */
+  subject: string;
+  kind: 'api-key' | 'jwt' | 'loopback';
+  role: Role;
+  /** The one workspace this caller can see. */
+  scope: Scope;
+}
+
+/**
+ * Counts projection reads: every resolver reads the projections through `read()` or a DataLoader
+ * (which reads once per batch), so a request's reads can be counted and kept constant in the
+ * number of rows a page shows.
+ */
+export class ProjectionReads {
+  count = 0;
+
+  constructor(private readonly tables: () => ProjectionTables) {}
+
+  read<T>(fn: (tables: ProjectionTables) => T): T {
+    this.count += 1;
+    return fn(this.tables());
+  }
+}
+
+/** One workspace as the API serves it. */
+export interface ApiWorkspace {
+  readonly scope: Scope;
+  /** Commands run through it: append, schedule timers, reach code locations. */
+  readonly automation: AutomationContext;
+  /** Registers a listener for every fold of new ledger segments (this process's or others'). */
+  subscribe(listener: ChangeListener): () => void;
+  /** Catches up with segments other processes appended (cheap when there are none). */
+  sync(): Promise<void>;
+}
+
+/** The virtual clock's controls (embedded mode with `SERVO_CLOCK=virtual` only). */
+export interface ClockControl {
+  /** Moves the clock forward, running everything that falls due, and resolves once quiet. */
+  advance(seconds: number): Promise<Date>;
+}
+
+/** Server-wide services the API layer needs besides a workspace. */
+export interface ApiServices {
+  readonly version: string;
+  /** Whether the server runs in embedded mode (one process does everything). */
+  readonly mode: 'embedded' | 'distributed';
+  workspaceFor(scope: Scope): Promise<ApiWorkspace>;
+  readonly clock: ClockControl | undefined;
+}
+
+export interface ApiContext {
+  readonly principal: Principal;
+  readonly services: ApiServices;
+  readonly workspace: ApiWorkspace;
+  readonly reads: ProjectionReads;
+  readonly loaders: Loaders;
+  /** The clock's current time, read once per request so every field agrees on "now". */
+  readonly now: Date;
+}
+
+export async function createApiContext(services: ApiServices, principal: Principal): Promise<ApiContext> {
+  const workspace = await services.workspaceFor(principal.scope);
+  const reads = new ProjectionReads(() => workspace.automation.tables());
+  return {
+    principal,
+    services,
+    workspace,
+    reads,
+    loaders: createLoaders(reads),
+    now: workspace.automation.clock.now(),
+  };
+}
+
+export type { DataLoader };
