@@ -72,6 +72,43 @@ export function startProcess(
   return { child, output: () => output, stop };
 }
 
+/**
+ * Runs a shell-level command as a user would type it (e.g. `npm start`) in its own process group,
+ * so stopping it stops everything it started. Registered for disposal; output kept.
+ */
+export function startCommand(command: string, args: string[], env: Record<string, string>): RunningProcess {
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    signalGroup('SIGTERM');
+    const timeout = setTimeout(() => signalGroup('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timeout);
+  };
+  leftovers.push(stop);
+  return { child, output: () => output, stop };
+}
+
 /** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
 export async function waitFor<T>(
   what: string,
