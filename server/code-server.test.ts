@@ -72,10 +72,12 @@ describe('the code server and the HTTP code location', () => {
     expect(await client().evaluateSensor('new_files', sensorContext, noSignal())).toEqual({
       runRequests: [{ runKey: 'file:a.csv', partitionKeys: ['2026-01-01'] }],
       cursor: '2026-01-02T00:00:00.000Z',
+      dynamicPartitions: [],
     });
     const message = { messageId: 'm-7', data: { file: 'b.csv' }, attributes: { source: 'gcs' } };
     expect(await client().handleMessage('orders_topic', message, noSignal())).toEqual({
       runRequests: [{ runKey: 'msg:m-7' }],
+      dynamicPartitions: [],
     });
   });
 
