@@ -74,8 +74,9 @@ const DEADLINE_SECONDS = Math.max(15, Number(process.env.BENCH_B2_DEADLINE_SECON
 class DeadlinePassed extends Error {}
 
 /**
- * A store whose reads (`get`, `head`, `list`) throw `DeadlinePassed` once `deadlineAt`
- * (a `performance.now()` time) has passed, which ends a catch-up.
+ * A store whose reads (`get`, `getMany`, `head`, `list`) throw `DeadlinePassed` once `deadlineAt`
+ * (a `performance.now()` time) has passed, which ends a catch-up. Otherwise it is the inner store,
+ * optional methods included.
  */
 function withDeadline(inner: ObjectStore): { store: ObjectStore; arm(deadlineAt: number): void } {
   let deadlineAt = Number.POSITIVE_INFINITY;
@@ -98,6 +99,13 @@ function withDeadline(inner: ObjectStore): { store: ObjectStore; arm(deadlineAt:
     put: (key, body, options) => inner.put(key, body, options),
     delete: (key, options) => inner.delete(key, options),
   };
+  const getMany = inner.getMany?.bind(inner);
+  if (getMany !== undefined) {
+    store.getMany = async (keys) => {
+      check();
+      return getMany(keys);
+    };
+  }
   return {
     store,
     arm: (at) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './model/catalog.js';
+import type { Dedupe } from './model/event-type.js';
 import { TABLE_NAMES, TABLES } from './projections/tables/index.js';
 
 /**
@@ -56,6 +57,13 @@ export function renderEventCatalog(): string {
     const required = new Set(schema.required ?? []);
     lines.push(`### \`${definition.type}\``, '', definition.description, '');
     lines.push(`Idempotency key: \`${definition.keyFormat}\``, '');
+    const dedupe: Dedupe = definition.dedupe;
+    lines.push(
+      dedupe.by === 'key'
+        ? 'A copy is recognised by its key, recorded when the event changes state.'
+        : `A copy is recognised by state, and its key is not recorded: the event ${dedupe.guard}.`,
+      '',
+    );
     lines.push('| field | type | required |', '|---|---|---|');
     for (const [name, field] of Object.entries(schema.properties ?? {})) {
       const optional = !required.has(name) || field.default !== undefined;

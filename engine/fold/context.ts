@@ -1,4 +1,4 @@
-import { runIdFor } from '../model/ids.js';
+import { runIdDeriver } from '../model/ids.js';
 import { type RetainedKind, RetentionIndex } from './retention.js';
 
 /** How long rows of each kind are kept, measured against the ledger's own time (event ids). */
@@ -55,6 +55,7 @@ export interface FoldEnv {
 
 export function createFoldEnv(config: FoldConfig): FoldEnv {
   const cache = new Map<string, string>();
+  const derive = runIdDeriver(config.secret, config.tenantId, config.workspaceId);
   return {
     config,
     eventId: '',
@@ -67,7 +68,7 @@ export function createFoldEnv(config: FoldConfig): FoldEnv {
     runId(runKey: string): string {
       let id = cache.get(runKey);
       if (id === undefined) {
-        id = runIdFor(config.secret, config.tenantId, config.workspaceId, runKey);
+        id = derive(runKey);
         if (cache.size > 100_000) cache.clear();
         cache.set(runKey, id);
       }

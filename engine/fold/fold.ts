@@ -1,4 +1,4 @@
-import type { Envelope, EventTypeName, LedgerEvent } from '../model/catalog.js';
+import { type Envelope, EVENT_TYPES, type EventTypeName, type LedgerEvent } from '../model/catalog.js';
 import { ulidTime } from '../model/ulid.js';
 import { backfillHandlers } from './backfills.js';
 import { createFoldEnv, type FoldConfig, type FoldEnv } from './context.js';
@@ -17,6 +17,21 @@ const HANDLERS: HandlerMap = {
   ...backfillHandlers,
   ...timerHandlers,
 };
+
+/** What the fold does with events of one type: its handler, and whether it records their keys. */
+interface TypeRule {
+  handler: Handler<EventTypeName>;
+  /** The type's `dedupe.by` is `key`: look the key up first, record it when the event applied. */
+  keyed: boolean;
+}
+
+/** One lookup per event: `type` strings come fresh from `JSON.parse`, so each lookup hashes one. */
+const RULES = new Map<string, TypeRule>(
+  (Object.keys(HANDLERS) as EventTypeName[]).map((type) => [
+    type,
+    { handler: HANDLERS[type] as Handler<EventTypeName>, keyed: EVENT_TYPES[type].dedupe.by === 'key' },
+  ]),
+);
 
 export type FoldOutcome = 'applied' | 'duplicate' | 'not-applied' | 'unknown-type';
 
@@ -66,18 +81,19 @@ export class Folder {
     }
     this.frontier = event.eventId;
     this.lastHour = hour;
-    const tables = state.tables;
-    if (tables.idempotencyKeys.has(event.idempotencyKey)) return 'duplicate';
-    const handler = HANDLERS[event.type] as Handler<EventTypeName> | undefined;
-    if (handler === undefined) {
+    const rule = RULES.get(event.type);
+    if (rule === undefined) {
       this.unknownEvents += 1;
       return 'unknown-type';
     }
+    const tables = state.tables;
+    if (rule.keyed && tables.idempotencyKeys.has(event.idempotencyKey)) return 'duplicate';
     const env = this.env;
     env.eventId = event.eventId;
     env.at = iso(event.occurredAt);
     env.serverAt = serverAt;
-    if (!handler(tables, event as Envelope<EventTypeName>, env)) return 'not-applied';
+    if (!rule.handler(tables, event as Envelope<EventTypeName>, env)) return 'not-applied';
+    if (!rule.keyed) return 'applied';
     tables.idempotencyKeys.set(event.idempotencyKey, {
       idempotencyKey: event.idempotencyKey,
       eventId: event.eventId,

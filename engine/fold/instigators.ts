@@ -1,17 +1,17 @@
 import type { HandlerMap } from './handler.js';
 import { iso } from './handler.js';
+import { copyScheduleState } from './row-copies.js';
 
 /** Schedule and sensor state: operator status, ticks, evaluations and cursors. */
 export const instigatorHandlers: HandlerMap = {
   'schedule.status-changed.v1'(t, e, env) {
     const state = t.scheduleState.get(e.payload.scheduleId);
     if (state === undefined || !t.scheduleDefinitions.has(e.payload.scheduleId)) return false;
-    t.scheduleState.set(state.scheduleId, {
-      ...state,
-      status: e.payload.status === 'DEFAULT' ? null : e.payload.status,
-      statusChangedAt: env.at,
-      rowVersion: env.eventId,
-    });
+    const next = copyScheduleState(state);
+    next.status = e.payload.status === 'DEFAULT' ? null : e.payload.status;
+    next.statusChangedAt = env.at;
+    next.rowVersion = env.eventId;
+    t.scheduleState.set(state.scheduleId, next);
     return true;
   },
 
@@ -56,16 +56,17 @@ export const instigatorHandlers: HandlerMap = {
     const lastScheduledFor =
       p.trigger === 'manual' ? state.lastScheduledFor : Math.max(state.lastScheduledFor ?? dueFor, dueFor);
     const lastRunKey = p.runKeys.length > 0 ? p.runKeys[p.runKeys.length - 1]! : null;
-    t.scheduleState.set(p.scheduleId, {
-      ...state,
-      lastTickId: p.tickId,
-      lastScheduledFor,
-      lastTickStatus: p.status,
-      lastRunKey: lastRunKey ?? state.lastRunKey,
-      lastRunId: lastRunKey === null ? state.lastRunId : runIds[runIds.length - 1]!,
-      ticksRecorded: state.ticksRecorded + 1,
-      rowVersion: env.eventId,
-    });
+    const next = copyScheduleState(state);
+    next.lastTickId = p.tickId;
+    next.lastScheduledFor = lastScheduledFor;
+    next.lastTickStatus = p.status;
+    if (lastRunKey !== null) {
+      next.lastRunKey = lastRunKey;
+      next.lastRunId = runIds[runIds.length - 1]!;
+    }
+    next.ticksRecorded = state.ticksRecorded + 1;
+    next.rowVersion = env.eventId;
+    t.scheduleState.set(p.scheduleId, next);
     return true;
   },
 

@@ -79,22 +79,20 @@ describe('retention', () => {
 
   it('expires idempotency keys after their window, so only then can a key be reused', () => {
     const { f, state, runs } = setup();
-    runs.make('timer.requested.v1', {
-      timerId: 't1',
-      kind: 'schedule_tick',
-      subjectId: 's',
-      fireAt: new Date(f.now).toISOString(),
-    });
-    expect(state.tables.idempotencyKeys.has('timer_req:t1')).toBe(true);
+    const change = (requestId: string) =>
+      runs.make('partitions.dynamic-changed.v1', {
+        partitionsDefName: 'customers',
+        added: [requestId],
+        deleted: [],
+        requestId,
+        changedBy: 'ops',
+      });
+    change('r1');
+    expect(state.tables.idempotencyKeys.has('dynparts:customers:r1')).toBe(true);
     f.advance(31 * DAY);
-    runs.make('timer.requested.v1', {
-      timerId: 't2',
-      kind: 'schedule_tick',
-      subjectId: 's',
-      fireAt: new Date(f.now).toISOString(),
-    });
-    expect(state.tables.idempotencyKeys.has('timer_req:t1')).toBe(false);
-    expect(state.tables.idempotencyKeys.has('timer_req:t2')).toBe(true);
+    change('r2');
+    expect(state.tables.idempotencyKeys.has('dynparts:customers:r1')).toBe(false);
+    expect(state.tables.idempotencyKeys.has('dynparts:customers:r2')).toBe(true);
   });
 
   it('keeps a non-terminal run however old it is', () => {

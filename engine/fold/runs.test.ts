@@ -64,7 +64,8 @@ describe('run and task fold', () => {
     const { state, runs } = setup();
     const runId = runs.start('dup', [raw, clean]);
     runs.run(runId, raw.taskKey, 'SUCCEEDED');
-    expect(runs.finish(runId, raw.taskKey, 1, 'SUCCEEDED', {})).toBe('duplicate');
+    // task.finished is deduplicated by state: the copy is rejected because the attempt has ended.
+    expect(runs.finish(runId, raw.taskKey, 1, 'SUCCEEDED', {})).toBe('not-applied');
     expect(
       runs.make(
         'task.finished.v1',
@@ -246,7 +247,7 @@ describe('racing controllers', () => {
     const { dispatchId, ...ref } = taskAttempt(runId, raw.taskKey, 1);
     expect(runs.make('task.dispatch-requested.v1', { ...ref, dispatchId, queue: 'q' })).toBe('applied');
     // The second instance's identical decision, appended as a separate segment.
-    expect(runs.make('task.dispatch-requested.v1', { ...ref, dispatchId, queue: 'q' })).toBe('duplicate');
+    expect(runs.make('task.dispatch-requested.v1', { ...ref, dispatchId, queue: 'q' })).toBe('not-applied');
     expect(state.tables.dispatchOutbox.size).toBe(1);
   });
 });

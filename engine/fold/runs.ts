@@ -4,6 +4,7 @@ import { type RunRow, RunStatus, type TaskRow, TaskState } from '../projections/
 import { chunkRunEnded, chunkRunStarted } from './backfills.js';
 import type { FoldEnv } from './context.js';
 import type { HandlerMap } from './handler.js';
+import { copyDispatch, copyPartitionStatus, copyRun, copyRunKeyIndex, copyTask } from './row-copies.js';
 import type { ProjectionTables } from './state.js';
 
 const TERMINAL_TASK_STATES: ReadonlySet<string> = new Set([
@@ -71,22 +72,20 @@ function recordPartitionOutcomes(
       rowVersion: env.eventId,
     };
     const outcome = outcomeOf(partitionKey);
-    const succeeded = outcome === 'SUCCEEDED';
-    tables.partitionStatus.set(key, {
-      ...row,
-      // A failed attempt never hides an earlier materialization.
-      lastMaterializationRunId: succeeded ? run.runId : row.lastMaterializationRunId,
-      lastMaterializationAt: succeeded ? env.at : row.lastMaterializationAt,
-      lastMaterializationCodeVersion: succeeded
-        ? (task.codeVersion ?? run.codeVersion)
-        : row.lastMaterializationCodeVersion,
-      lastMaterializationMetadata: succeeded ? metadata : row.lastMaterializationMetadata,
-      lastAttemptRunId: run.runId,
-      lastAttemptAt: env.at,
-      lastAttemptOutcome: outcome,
-      inFlightRunId: settled && row.inFlightRunId === run.runId ? null : row.inFlightRunId,
-      rowVersion: env.eventId,
-    });
+    const next = copyPartitionStatus(row);
+    // A failed attempt never hides an earlier materialization.
+    if (outcome === 'SUCCEEDED') {
+      next.lastMaterializationRunId = run.runId;
+      next.lastMaterializationAt = env.at;
+      next.lastMaterializationCodeVersion = task.codeVersion ?? run.codeVersion;
+      next.lastMaterializationMetadata = metadata;
+    }
+    next.lastAttemptRunId = run.runId;
+    next.lastAttemptAt = env.at;
+    next.lastAttemptOutcome = outcome;
+    if (settled && row.inFlightRunId === run.runId) next.inFlightRunId = null;
+    next.rowVersion = env.eventId;
+    tables.partitionStatus.set(key, next);
   }
 }
 
@@ -96,21 +95,32 @@ function clearInFlight(tables: ProjectionTables, run: RunRow, task: TaskRow, env
     const key = compositeKey(task.assetKey, partitionKey);
     const row = tables.partitionStatus.get(key);
     if (row !== undefined && row.inFlightRunId === run.runId) {
-      tables.partitionStatus.set(key, { ...row, inFlightRunId: null, rowVersion: env.eventId });
+      const next = copyPartitionStatus(row);
+      next.inFlightRunId = null;
+      next.rowVersion = env.eventId;
+      tables.partitionStatus.set(key, next);
     }
   }
 }
 
-/** Moves a task to a terminal state and counts it on the run (which the caller writes back). */
+/**
+ * Moves a task to a terminal state and counts it on the run (which the caller writes back). The
+ * worker and error are changed when given (an error of `null` clears it).
+ */
 function endTask(
   tables: ProjectionTables,
   run: RunRow,
   task: TaskRow,
   state: TaskState,
   env: FoldEnv,
-  patch: Partial<TaskRow> = {},
+  reported: { workerId?: string; error?: TaskRow['error'] } = {},
 ): TaskRow {
-  const ended: TaskRow = { ...task, ...patch, state, endedAt: env.at, rowVersion: env.eventId };
+  const ended = copyTask(task);
+  if (reported.workerId !== undefined) ended.workerId = reported.workerId;
+  if (reported.error !== undefined) ended.error = reported.error;
+  ended.state = state;
+  ended.endedAt = env.at;
+  ended.rowVersion = env.eventId;
   tables.tasks.set(taskKeyOf(run.runId, task.taskKey), ended);
   if (state === TaskState.Succeeded) run.tasksSucceeded += 1;
   else if (state === TaskState.Failed) run.tasksFailed += 1;
@@ -147,15 +157,13 @@ function satisfyDependents(tables: ProjectionTables, run: RunRow, from: TaskRow,
     const task = tables.tasks.get(key);
     if (task === undefined || task.state !== TaskState.Blocked) continue;
     if (task.depsSatisfied.includes(from.taskKey)) continue;
-    const depsSatisfied = [...task.depsSatisfied, from.taskKey];
-    const ready = depsSatisfied.length >= task.dependsOn.length;
-    tables.tasks.set(key, {
-      ...task,
-      depsSatisfied,
-      state: ready ? TaskState.Ready : TaskState.Blocked,
-      readyAt: ready ? env.at : null,
-      rowVersion: env.eventId,
-    });
+    const next = copyTask(task);
+    next.depsSatisfied = [...task.depsSatisfied, from.taskKey];
+    const ready = next.depsSatisfied.length >= task.dependsOn.length;
+    next.state = ready ? TaskState.Ready : TaskState.Blocked;
+    next.readyAt = ready ? env.at : null;
+    next.rowVersion = env.eventId;
+    tables.tasks.set(key, next);
   }
 }
 
@@ -257,13 +265,15 @@ export const runHandlers: HandlerMap = {
   'run.triggered.v1'(t, e, env) {
     const p = e.payload;
     const index = t.runKeyIndex.get(p.runKey);
-    if (index === undefined || index.runId !== p.runId || t.runs.has(p.runId)) return false;
-    t.runKeyIndex.set(p.runKey, {
-      ...index,
-      status: 'TRIGGERED',
-      triggeredAt: env.at,
-      rowVersion: env.eventId,
-    });
+    // Once triggered, a run key stays TRIGGERED (run keys never expire): a copy of this event is
+    // rejected here even after its run has expired or been deleted.
+    if (index === undefined || index.status !== 'PENDING' || index.runId !== p.runId) return false;
+    if (t.runs.has(p.runId)) return false;
+    const triggered = copyRunKeyIndex(index);
+    triggered.status = 'TRIGGERED';
+    triggered.triggeredAt = env.at;
+    triggered.rowVersion = env.eventId;
+    t.runKeyIndex.set(p.runKey, triggered);
     t.runs.set(p.runId, {
       runId: p.runId,
       runKey: p.runKey,
@@ -302,7 +312,7 @@ export const runHandlers: HandlerMap = {
     const existing = t.runs.get(p.runId);
     if (existing === undefined || existing.taskKeys.length > 0 || isTerminalRun(existing.status))
       return false;
-    const run: RunRow = { ...existing };
+    const run = copyRun(existing);
     const dependents = new Map<string, string[]>();
     for (const task of p.tasks) {
       for (const upstream of task.dependsOn) {
@@ -367,13 +377,11 @@ export const runHandlers: HandlerMap = {
     const existing = t.runs.get(e.payload.runId);
     if (existing === undefined || existing.taskKeys.length > 0 || isTerminalRun(existing.status))
       return false;
-    const run: RunRow = {
-      ...existing,
-      status: RunStatus.Failure,
-      failureReason: e.payload.reason,
-      endedAt: env.at,
-      rowVersion: env.eventId,
-    };
+    const run = copyRun(existing);
+    run.status = RunStatus.Failure;
+    run.failureReason = e.payload.reason;
+    run.endedAt = env.at;
+    run.rowVersion = env.eventId;
     t.runs.set(run.runId, run);
     env.retain('terminalRun', run.runId);
     chunkRunEnded(t, run, t.backfillChunks.get(run.chunkId ?? '')?.partitionKeys ?? [], env);
@@ -385,12 +393,10 @@ export const runHandlers: HandlerMap = {
     if (existing === undefined || existing.status !== RunStatus.Queued || existing.cancelRequested)
       return false;
     if (existing.taskKeys.length === 0) return false;
-    const run: RunRow = {
-      ...existing,
-      status: RunStatus.Starting,
-      admittedAt: env.at,
-      pools: e.payload.pools,
-    };
+    const run = copyRun(existing);
+    run.status = RunStatus.Starting;
+    run.admittedAt = env.at;
+    run.pools = e.payload.pools;
     saveRun(t, run, env);
     chunkRunStarted(t, run, env);
     return true;
@@ -401,7 +407,9 @@ export const runHandlers: HandlerMap = {
     const existing = t.runs.get(p.runId);
     if (existing === undefined || isTerminalRun(existing.status)) return false;
     if (existing.cancelRequested && (existing.forceCancel || !p.force)) return false;
-    const run: RunRow = { ...existing, cancelRequested: true, forceCancel: existing.forceCancel || p.force };
+    const run = copyRun(existing);
+    run.cancelRequested = true;
+    run.forceCancel = existing.forceCancel || p.force;
     for (const taskKey of run.taskKeys) {
       const task = t.tasks.get(taskKeyOf(run.runId, taskKey));
       if (task === undefined || isTerminalTask(task.state)) continue;
@@ -440,15 +448,14 @@ export const runHandlers: HandlerMap = {
     const task = t.tasks.get(key);
     if (task === undefined || p.attempt !== task.attempt + 1) return false;
     if (task.state !== TaskState.Ready && task.state !== TaskState.RetryWait) return false;
-    t.tasks.set(key, {
-      ...task,
-      state: TaskState.Dispatched,
-      attempt: p.attempt,
-      attemptId: p.attemptId,
-      retryNotBefore: null,
-      heartbeatSequence: null,
-      rowVersion: env.eventId,
-    });
+    const dispatched = copyTask(task);
+    dispatched.state = TaskState.Dispatched;
+    dispatched.attempt = p.attempt;
+    dispatched.attemptId = p.attemptId;
+    dispatched.retryNotBefore = null;
+    dispatched.heartbeatSequence = null;
+    dispatched.rowVersion = env.eventId;
+    t.tasks.set(key, dispatched);
     t.dispatchOutbox.set(p.dispatchId, {
       dispatchId: p.dispatchId,
       runId: p.runId,
@@ -467,12 +474,11 @@ export const runHandlers: HandlerMap = {
   'task.dispatch-enqueued.v1'(t, e, env) {
     const row = t.dispatchOutbox.get(e.payload.dispatchId);
     if (row === undefined || row.status !== 'PENDING' || row.attemptId !== e.payload.attemptId) return false;
-    t.dispatchOutbox.set(row.dispatchId, {
-      ...row,
-      status: 'ENQUEUED',
-      externalId: e.payload.externalId,
-      rowVersion: env.eventId,
-    });
+    const enqueued = copyDispatch(row);
+    enqueued.status = 'ENQUEUED';
+    enqueued.externalId = e.payload.externalId;
+    enqueued.rowVersion = env.eventId;
+    t.dispatchOutbox.set(row.dispatchId, enqueued);
     return true;
   },
 
@@ -484,17 +490,19 @@ export const runHandlers: HandlerMap = {
     const task = t.tasks.get(key);
     if (task === undefined || task.state !== TaskState.Dispatched) return false;
     if (task.attempt !== p.attempt || task.attemptId !== p.attemptId) return false;
-    t.tasks.set(key, {
-      ...task,
-      state: TaskState.Running,
-      startedAt: env.at,
-      lastHeartbeatAt: env.at,
-      workerId: p.workerId,
-      rowVersion: env.eventId,
-    });
+    const started = copyTask(task);
+    started.state = TaskState.Running;
+    started.startedAt = env.at;
+    started.lastHeartbeatAt = env.at;
+    started.workerId = p.workerId;
+    started.rowVersion = env.eventId;
+    t.tasks.set(key, started);
     t.dispatchOutbox.delete(dispatchIdFor(p.runId, p.taskKey, p.attempt));
     if (existing.status === RunStatus.Starting) {
-      saveRun(t, { ...existing, status: RunStatus.Started, startedAt: existing.startedAt ?? env.at }, env);
+      const run = copyRun(existing);
+      run.status = RunStatus.Started;
+      run.startedAt = existing.startedAt ?? env.at;
+      saveRun(t, run, env);
     }
     return true;
   },
@@ -506,12 +514,11 @@ export const runHandlers: HandlerMap = {
     if (task === undefined || task.state !== TaskState.Running) return false;
     if (task.attempt !== p.attempt || task.attemptId !== p.attemptId) return false;
     if (task.heartbeatSequence !== null && p.sequence <= task.heartbeatSequence) return false;
-    t.tasks.set(key, {
-      ...task,
-      lastHeartbeatAt: env.at,
-      heartbeatSequence: p.sequence,
-      rowVersion: env.eventId,
-    });
+    const beat = copyTask(task);
+    beat.lastHeartbeatAt = env.at;
+    beat.heartbeatSequence = p.sequence;
+    beat.rowVersion = env.eventId;
+    t.tasks.set(key, beat);
     return true;
   },
 
@@ -525,7 +532,7 @@ export const runHandlers: HandlerMap = {
     // Only the current attempt, and only while it is out with a worker, can finish.
     if (task.state !== TaskState.Dispatched && task.state !== TaskState.Running) return false;
     if (task.attempt !== p.attempt || task.attemptId !== p.attemptId) return false;
-    const run: RunRow = { ...existing };
+    const run = copyRun(existing);
     if (run.status === RunStatus.Starting) {
       run.status = RunStatus.Started;
       run.startedAt = run.startedAt ?? env.at;
@@ -548,15 +555,14 @@ export const runHandlers: HandlerMap = {
     } else if (p.outcome === 'FAILED') {
       const retryable = error?.retryable ?? true;
       if (retryable && task.attempt < task.maxAttempts) {
-        t.tasks.set(key, {
-          ...task,
-          state: TaskState.RetryWait,
-          // Deadlines come from the server time in the event id, never from a worker's clock.
-          retryNotBefore: env.serverAt + retryBackoffMs(task.retryBackoffSeconds, task.attempt),
-          workerId: p.workerId,
-          error,
-          rowVersion: env.eventId,
-        });
+        const waiting = copyTask(task);
+        waiting.state = TaskState.RetryWait;
+        // Deadlines come from the server time in the event id, never from a worker's clock.
+        waiting.retryNotBefore = env.serverAt + retryBackoffMs(task.retryBackoffSeconds, task.attempt);
+        waiting.workerId = p.workerId;
+        waiting.error = error;
+        waiting.rowVersion = env.eventId;
+        t.tasks.set(key, waiting);
         recordPartitionOutcomes(t, run, task, () => 'FAILED', false, null, env);
       } else {
         const ended = endTask(t, run, task, TaskState.Failed, env, { error, workerId: p.workerId });

@@ -1,165 +1,175 @@
 import { type RowOf, TABLE_NAMES, TABLES, type TableName } from '../projections/tables/index.js';
 
-interface Slot<R> {
-  row: R;
-  /** The change epoch in which this slot's previous row was saved to the undo log. */
-  epoch: number;
-}
+/** Changes a table logs for rollback and delta publishing before it drops its log (`overflowed`). */
+export const DEFAULT_UNDO_LIMIT = 100_000;
 
 /**
  * One projection table in memory. Rows are treated as immutable values: an update stores a new
- * object. The first change to a key since the last `commit()` saves the previous row in an undo log,
- * which gives both the delta to publish (changed keys) and a rollback that costs as much as the
- * change. Each key maps to a slot that remembers the epoch of its last save, so an update costs one
- * hash lookup, which matters: the fold touches several rows per event.
+ * object. While `tracking`, every change since the last `commit()` is logged with the row it
+ * replaced, which gives both the delta to publish (the changed keys) and a rollback that costs as
+ * much as the change.
+ *
+ * The log is bounded by `undoLimit`. Past it the table drops the log and is `overflowed` until the
+ * next commit: its changes are still counted, but neither `changes()` nor `rollback()` is possible,
+ * so a publisher writes a new base instead of a delta (a delta that large would be merged next time
+ * anyway) and, after a lost publish race, reloads the published projections instead of rolling
+ * back. A long catch-up then keeps neither a log entry nor an old row alive per change.
  */
 export class TableState<R extends object> {
-  private readonly slots = new Map<string, Slot<R>>();
-  /** Undo log as two parallel arrays (no object per entry): the key, and its row before the epoch. */
+  private readonly rows = new Map<string, R>();
+  /** Undo log as two parallel arrays (no object per entry): the key, and its row before the change. */
   private undoKeys: string[] = [];
   private undoRows: (R | undefined)[] = [];
-  private epoch = 1;
+  private changed = 0;
+  private dropped = false;
   /** Keep no undo log (readers that never publish). */
   tracking = true;
+  /** Most changes logged between commits before the log is dropped (see the class comment). */
+  undoLimit = DEFAULT_UNDO_LIMIT;
   /** Called with the key of every row set or deleted by the fold (change feed). */
   onChange: ((key: string) => void) | undefined;
+  /**
+   * The last key looked up or written, and its row (undefined: absent). Fold handlers read a row
+   * and then write it back under the same key, so the write (and the log's `before`) costs no
+   * second lookup.
+   */
   private lastKey: string | undefined;
-  private lastSlot: Slot<R> | undefined;
+  private lastRow: R | undefined;
 
   get size(): number {
-    return this.slots.size;
-  }
-
-  private slot(key: string): Slot<R> | undefined {
-    if (key === this.lastKey) return this.lastSlot;
-    const slot = this.slots.get(key);
-    this.lastKey = key;
-    this.lastSlot = slot;
-    return slot;
+    return this.rows.size;
   }
 
   get(key: string): R | undefined {
-    return this.slot(key)?.row;
+    if (key === this.lastKey) return this.lastRow;
+    const row = this.rows.get(key);
+    this.lastKey = key;
+    this.lastRow = row;
+    return row;
   }
 
   has(key: string): boolean {
-    return this.slot(key) !== undefined;
+    return this.get(key) !== undefined;
   }
 
   set(key: string, row: R): void {
-    const slot = this.slot(key);
-    if (slot === undefined) {
-      const created = { row, epoch: this.epoch };
-      if (this.tracking) {
-        this.undoKeys.push(key);
-        this.undoRows.push(undefined);
-      }
-      this.slots.set(key, created);
-      this.lastKey = key;
-      this.lastSlot = created;
-    } else {
-      if (this.tracking && slot.epoch !== this.epoch) {
-        this.undoKeys.push(key);
-        this.undoRows.push(slot.row);
-        slot.epoch = this.epoch;
-      }
-      slot.row = row;
-    }
+    if (this.tracking) this.log(key);
+    this.rows.set(key, row);
+    this.lastKey = key;
+    this.lastRow = row;
     this.onChange?.(key);
   }
 
   delete(key: string): boolean {
-    const slot = this.slot(key);
-    if (slot === undefined) return false;
-    if (this.tracking && slot.epoch !== this.epoch) {
-      this.undoKeys.push(key);
-      this.undoRows.push(slot.row);
-    }
-    this.slots.delete(key);
-    this.lastKey = undefined;
-    this.lastSlot = undefined;
+    if (this.get(key) === undefined) return false;
+    if (this.tracking) this.log(key);
+    this.rows.delete(key);
+    this.lastRow = undefined;
     this.onChange?.(key);
     return true;
   }
 
+  private log(key: string): void {
+    this.changed += 1;
+    if (this.dropped) return;
+    if (this.undoKeys.length >= this.undoLimit) {
+      this.undoKeys = [];
+      this.undoRows = [];
+      this.dropped = true;
+      return;
+    }
+    this.undoKeys.push(key);
+    this.undoRows.push(this.get(key));
+  }
+
   /** Every row (any order). */
   values(): IterableIterator<R> {
-    return mapIterator(this.slots.values(), (slot) => slot.row);
+    return this.rows.values();
   }
 
   /** Every `[key, row]` (any order). */
   entries(): IterableIterator<[string, R]> {
-    return mapIterator(this.slots.entries(), ([key, slot]): [string, R] => [key, slot.row]);
+    return this.rows.entries();
+  }
+
+  /** Whether the undo log was dropped since the last commit (see the class comment). */
+  get overflowed(): boolean {
+    return this.dropped;
   }
 
   /** Keys changed (set or deleted) since the last commit, each once. */
   changedKeys(): Set<string> {
+    this.assertLogged('changedKeys');
     return new Set(this.undoKeys);
   }
 
+  /** Changes (sets and deletes) since the last commit, counted even after the log was dropped. */
   get changeCount(): number {
-    return this.undoKeys.length;
+    return this.changed;
   }
 
-  /** Rows changed since the last commit: each changed key with its row then and now. */
+  /** Rows changed since the last commit: each changed key once, with its row then and now. */
   *changes(): IterableIterator<{ key: string; before: R | undefined; after: R | undefined }> {
+    this.assertLogged('changes');
     const seen = new Set<string>();
     for (let index = 0; index < this.undoKeys.length; index++) {
       const key = this.undoKeys[index]!;
       if (seen.has(key)) continue;
       seen.add(key);
-      yield { key, before: this.undoRows[index], after: this.get(key) };
+      yield { key, before: this.undoRows[index], after: this.rows.get(key) };
     }
   }
 
   commit(): void {
-    this.undoKeys = [];
-    this.undoRows = [];
-    this.epoch += 1;
+    this.forget();
   }
 
   rollback(): void {
-    // Newest first, so a key deleted and re-created within the epoch ends as it began.
+    this.assertLogged('rollback');
+    // Newest first, so each key ends as it was before its first change.
     for (let index = this.undoKeys.length - 1; index >= 0; index--) {
       const key = this.undoKeys[index]!;
       const before = this.undoRows[index];
-      if (before === undefined) this.slots.delete(key);
-      else this.slots.set(key, { row: before, epoch: 0 });
+      if (before === undefined) this.rows.delete(key);
+      else this.rows.set(key, before);
     }
-    this.undoKeys = [];
-    this.undoRows = [];
-    this.epoch += 1;
-    this.lastKey = undefined;
-    this.lastSlot = undefined;
+    this.forget();
   }
 
   /** Loads a row without recording a change (used when reading published files). */
   load(key: string, row: R): void {
-    this.slots.set(key, { row, epoch: 0 });
+    this.rows.set(key, row);
     this.lastKey = undefined;
-    this.lastSlot = undefined;
+    this.lastRow = undefined;
   }
 
   /** Removes a row without recording a change (used when applying published tombstones). */
   unload(key: string): void {
-    this.slots.delete(key);
+    this.rows.delete(key);
     this.lastKey = undefined;
-    this.lastSlot = undefined;
+    this.lastRow = undefined;
   }
 
   /** Removes every row and forgets the undo log. */
   clear(): void {
-    this.slots.clear();
+    this.rows.clear();
+    this.forget();
+  }
+
+  private forget(): void {
     this.undoKeys = [];
     this.undoRows = [];
-    this.epoch += 1;
+    this.changed = 0;
+    this.dropped = false;
     this.lastKey = undefined;
-    this.lastSlot = undefined;
+    this.lastRow = undefined;
   }
-}
 
-function* mapIterator<T, U>(source: IterableIterator<T>, fn: (value: T) => U): IterableIterator<U> {
-  for (const value of source) yield fn(value);
+  private assertLogged(operation: string): void {
+    if (this.dropped) {
+      throw new Error(`${operation} needs the undo log, which was dropped after ${this.undoLimit} changes`);
+    }
+  }
 }
 
 export type ProjectionTables = { [T in TableName]: TableState<RowOf<T>> };
@@ -177,6 +187,12 @@ export function createProjectionState(): ProjectionState {
 
 export function commitAll(state: ProjectionState): void {
   for (const name of TABLE_NAMES) state.tables[name].commit();
+}
+
+/** Whether some table dropped its undo log since the last commit (see `TableState`). */
+export function anyOverflowed(state: ProjectionState): boolean {
+  for (const name of TABLE_NAMES) if (state.tables[name].overflowed) return true;
+  return false;
 }
 
 export function rollbackAll(state: ProjectionState): void {

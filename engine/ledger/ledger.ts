@@ -31,9 +31,11 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
 
 const SEGMENT_PREFIX = 'ledger/segments/';
-/** Segments read concurrently while catching up, and how far ahead a read goes at most. */
+/** Segments read concurrently while catching up, and how many one read asks for at most. */
 const READ_CONCURRENCY = 16;
 const READ_AHEAD = 64;
+/** Segments one batched read (`ObjectStore.getMany`) asks for at most. */
+const BATCH_READ_AHEAD = 256;
 const SEQ_DIGITS = 16;
 
 export interface Segment {
@@ -165,27 +167,54 @@ export class Ledger {
   /**
    * Yields every segment after `seq`, in order, up to the head at the time of the call (or at most
    * `limit` segments). Segments are numbered without gaps, so this reads `seq + 1`, `seq + 2`, …
-   * directly (several at a time) until one does not exist yet; it never lists storage, so its cost
-   * is the segments read, whatever the size of the ledger.
+   * directly until one does not exist yet; it never lists storage, so its cost is the segments
+   * read, whatever the size of the ledger. Reads start with one segment (a caller that polls for
+   * new segments usually finds none) and double while segments keep coming; the next read is under
+   * way while the caller folds the segments of the last one. Where the store reads many objects
+   * at once (`getMany`), a read asks for up to 256 segments, else for up to 64, 16 at a time.
    */
   async *readAfter(seq: number, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Segment> {
+    const maxWindow = this.store.getMany !== undefined ? BATCH_READ_AHEAD : READ_AHEAD;
     let next = seq + 1;
-    let yielded = 0;
+    let requested = 0;
     let window = 1;
-    while (yielded < limit) {
-      const count = Math.min(window, limit - yielded);
-      const seqs = Array.from({ length: count }, (_, index) => next + index);
-      const segments = await mapConcurrent(seqs, READ_CONCURRENCY, (segmentSeq) => this.readRaw(segmentSeq));
-      for (const segment of segments) {
-        if (segment === undefined) return;
+    const request = (): Promise<(Uint8Array | undefined)[]> => {
+      const count = Math.min(window, limit - requested);
+      const first = next;
+      next += count;
+      requested += count;
+      window = Math.min(window * 2, maxWindow);
+      const read = this.readBodies(first, count);
+      // A read ahead that is never awaited (the caller stopped early) must not go unhandled.
+      read.catch(() => undefined);
+      return read;
+    };
+    let current = request();
+    let segmentSeq = seq + 1;
+    while (true) {
+      const bodies = await current;
+      const complete = bodies.every((body) => body !== undefined);
+      // The next read runs while these segments are parsed and folded.
+      if (complete && requested < limit) current = request();
+      for (const body of bodies) {
+        if (body === undefined) return;
+        const segment = parseSegment(body, segmentSeq);
+        segmentSeq += 1;
         this.observe({ seq: segment.seq, lastEventId: segment.events[segment.events.length - 1]?.eventId });
         yield segment;
-        next += 1;
-        yielded += 1;
       }
-      // Read further ahead while segments keep coming.
-      window = Math.min(window * 2, READ_AHEAD);
+      if (!complete || requested >= limit) return;
     }
+  }
+
+  /** Bodies of segments `first … first + count - 1`; undefined from the first that does not exist. */
+  private async readBodies(first: number, count: number): Promise<(Uint8Array | undefined)[]> {
+    const keys = Array.from({ length: count }, (_, index) => segmentKey(this.scope, first + index));
+    const objects =
+      this.store.getMany !== undefined
+        ? await this.store.getMany(keys)
+        : await mapConcurrent(keys, READ_CONCURRENCY, (key) => this.store.get(key));
+    return objects.map((object) => object?.body);
   }
 
   /**
@@ -220,11 +249,6 @@ export class Ledger {
 
   private async exists(seq: number): Promise<boolean> {
     return (await this.store.head(segmentKey(this.scope, seq))) !== undefined;
-  }
-
-  private async readRaw(seq: number): Promise<Segment | undefined> {
-    const object = await this.store.get(segmentKey(this.scope, seq));
-    return object === undefined ? undefined : parseSegment(object.body, seq);
   }
 
   private stamp(draft: EventDraft, eventId: string): LedgerEvent {

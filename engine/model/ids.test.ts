@@ -26,6 +26,15 @@ describe('deterministic ids (fixed test vectors)', () => {
     expect(base32Lower(new TextEncoder().encode('foobar'))).toBe('mzxw6ytboi');
   });
 
+  it('derives the same run ids with the secret and scope fixed', () => {
+    const derive = ids.runIdDeriver(secret, 'acme', 'prod');
+    expect(derive('sched:etl:daily:1736935200')).toBe('run_obazivgpsrgmw3chvfwdn2krhe');
+    for (const runKey of ['a', 'backfill:bf_x:chunk:12', 'sensor:é:😀', 'k'.repeat(500)]) {
+      expect(derive(runKey)).toBe(ids.runIdFor(secret, 'acme', 'prod', runKey));
+    }
+    expect(() => ids.runIdDeriver(new Uint8Array(), 'acme', 'prod')).toThrow(/secret/);
+  });
+
   it('refuses an empty tenant secret', () => {
     expect(() => ids.runIdFor(new Uint8Array(), 'acme', 'prod', 'k')).toThrow(/secret/);
   });

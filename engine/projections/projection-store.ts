@@ -4,6 +4,7 @@ import { ErrorCode, isServoError, ServoError } from '../errors.js';
 import type { FoldConfig } from '../fold/context.js';
 import { Folder } from '../fold/fold.js';
 import {
+  anyOverflowed,
   commitAll,
   createProjectionState,
   type ProjectionState,
@@ -136,6 +137,9 @@ export class ProjectionStore {
     for (const name of TABLE_NAMES) {
       const table = this.state.tables[name] as TableState<object>;
       table.tracking = options.publisher !== false;
+      // A delta of more rows than this would be merged at the next publish anyway: past it the
+      // table drops its undo log and the next publish writes a base.
+      table.undoLimit = this.limits.maxDeltaRows;
       table.onChange = (key) => {
         let keys = this.pendingChanges.get(name);
         if (keys === undefined) {
@@ -206,7 +210,9 @@ export class ProjectionStore {
 
   /**
    * Publishes what has been folded: the changed rows as a delta (or, with `merge`, every table as a
-   * new base). Folds nothing new itself; call `catchUp()` first to include the newest segments.
+   * new base). More changes since the last publish than `maxDeltaRows` in one table are published
+   * as a base too (see `TableState`). Folds nothing new itself; call `catchUp()` first to include
+   * the newest segments.
    */
   publish(options: { merge?: boolean } = {}): Promise<PublishResult> {
     return this.serial(() => this.publishNow(options.merge === true, this.options.maxPublishAttempts ?? 10));
@@ -394,11 +400,18 @@ export class ProjectionStore {
   /**
    * Brings the in-memory state to a manifest someone else published: rolls back unpublished
    * changes, applies the deltas this process has not loaded yet (or reloads everything when the
-   * base changed), then folds whatever the winner had not folded.
+   * base changed, or when the changes were too many to roll back), then folds whatever the winner
+   * had not folded.
    */
   private async syncTo(pointer: Pointer, generation: string): Promise<void> {
     const manifest = await this.readManifest(pointer.manifestPath);
     this.checkTableVersions(manifest);
+    if (anyOverflowed(this.state)) {
+      // Too many changes to roll back (the undo log was dropped): start again from what is published.
+      await this.loadPublished();
+      await this.catchUpNow();
+      return;
+    }
     rollbackAll(this.state);
     this.pendingChanges = new Map();
     const known = this.manifest;
@@ -461,8 +474,10 @@ export class ProjectionStore {
       }
       let manifest: Manifest;
       let path: string;
+      // Without an undo log (too many changes since the last publish) only a base can be written.
+      const base = merge || anyOverflowed(this.state);
       try {
-        manifest = merge ? await this.writeBase() : await this.writeDelta();
+        manifest = base ? await this.writeBase() : await this.writeDelta();
         path = manifestKey(this.options.scope, manifest.manifestId, this.mintId());
         await this.options.store.put(path, encoder.encode(JSON.stringify(manifest, null, 1)), {
           ifNotExists: true,
@@ -492,7 +507,7 @@ export class ProjectionStore {
         commitAll(this.state);
         this.setPublished(manifest, path, written.generation);
         return {
-          kind: merge ? 'base' : 'delta',
+          kind: base ? 'base' : 'delta',
           manifestId: manifest.manifestId,
           watermark: manifest.watermark,
           racesLost: attempt,

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { BigIntStats, Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { ErrorCode, ServoError } from '../errors.js';
 import { errorCode } from './file-lock.js';
 
@@ -63,6 +63,31 @@ export function keyPaths(rootDir: string, key: string): KeyPaths {
   const name = segments.pop()!;
   const dir = join(rootDir, ...segments);
   return { dir, file: join(dir, name), lock: join(dir, name + LOCK_SUFFIX) };
+}
+
+/** Directories a `keyPathResolver` remembers at most (Servo's keys use a few dozen). */
+const MAX_REMEMBERED_DIRECTORIES = 10_000;
+
+/**
+ * `keyPaths` for a store's many keys in few directories (a ledger's segments share one): each
+ * directory part of a key is checked and joined once, then only the last segment is.
+ */
+export function keyPathResolver(rootDir: string): (key: string) => KeyPaths {
+  const directories = new Map<string, string>();
+  return (key) => {
+    const slash = key.lastIndexOf('/');
+    const directoryKey = key.slice(0, slash + 1);
+    const known = directories.get(directoryKey);
+    if (known === undefined) {
+      const paths = keyPaths(rootDir, key);
+      if (directories.size < MAX_REMEMBERED_DIRECTORIES) directories.set(directoryKey, paths.dir);
+      return paths;
+    }
+    const name = key.slice(slash + 1);
+    checkSegment(name, MAX_OBJECT_NAME_BYTES, key);
+    const file = known.endsWith(sep) ? known + name : known + sep + name;
+    return { dir: known, file, lock: file + LOCK_SUFFIX };
+  };
 }
 
 /** A fresh, unique temporary file name next to the object file. */
@@ -145,7 +170,7 @@ export async function* walk(
  * base 36. None of them changes while the file is visible: `link`, `rename` and unlinking the
  * temporary name change the ctime, which is why the ctime is not part of it.
  */
-export function generationOf(stats: BigIntStats): string {
+export function generationOf(stats: Pick<BigIntStats, 'ino' | 'mtimeNs' | 'size'>): string {
   return `${stats.ino.toString(36)}.${stats.mtimeNs.toString(36)}.${stats.size.toString(36)}`;
 }
 

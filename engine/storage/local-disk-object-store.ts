@@ -34,6 +34,9 @@
  *   any directory it created) are fsynced. `fsync: false` skips that for throwaway data.
  * - **Listing** walks only the directories that can hold keys in the requested window, in key
  *   order, stops after one page, and `stat`s each listed file for its generation and size.
+ * - **Batched reads** (`getMany`, which the ledger uses to catch up) go to a worker thread shared by
+ *   every store of the process (`file-batch-reader.ts`): it reads each file as `get` does (open,
+ *   `fstat`, read from the same descriptor) while the caller's thread folds the previous batch.
  *
  * Directories are never removed, so a create never races a cleanup of its directory.
  */
@@ -41,13 +44,14 @@ import type { BigIntStats } from 'node:fs';
 import { type FileHandle, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, isServoError, ServoError } from '../errors.js';
+import { FileBatchReader, FileReadError } from './file-batch-reader.js';
 import { acquireFileLock, errorCode, type FileLockOptions } from './file-lock.js';
 import { listWindow, pageTokenAfter } from './list-paging.js';
 import {
   generationOf,
   type KeyPaths,
   keyIsAlsoPrefix,
-  keyPaths,
+  keyPathResolver,
   pathTooLong,
   prefixDirectory,
   tempPath,
@@ -77,6 +81,9 @@ export interface LocalDiskObjectStoreOptions {
 const TEMP_FILE_MAX_AGE_MS = 60 * 60 * 1000;
 const STAT_CONCURRENCY = 16;
 
+/** One reader thread for every local-disk store of the process, started by the first `getMany`. */
+const batchReader = new FileBatchReader();
+
 /**
  * An `ObjectStore` over the files under `rootDir` (created on first write). Any number of stores, in
  * this process or others, may share the directory.
@@ -91,6 +98,7 @@ export function createLocalDiskObjectStore(
     timeoutMs: options.lockTimeoutMs ?? 15_000,
   };
   const knownDirs = new Set<string>();
+  const pathsOf = keyPathResolver(rootDir);
   const queues = new Map<string, Promise<unknown>>();
 
   /** Runs `task` after earlier tasks on the same key in this process, then under the key's lock file. */
@@ -250,7 +258,7 @@ export function createLocalDiskObjectStore(
 
   return {
     get: guarded('get', async (key) => {
-      const handle = await openIfExists(keyPaths(rootDir, key).file);
+      const handle = await openIfExists(pathsOf(key).file);
       if (handle === undefined) return undefined;
       try {
         const stats = await handle.stat({ bigint: true });
@@ -264,11 +272,39 @@ export function createLocalDiskObjectStore(
       }
     }),
 
-    head: guarded('head', async (key) => readMeta(key, keyPaths(rootDir, key).file)),
+    async getMany(keys) {
+      const files = keys.map((key) => {
+        assertValidKey(key);
+        return pathsOf(key).file;
+      });
+      let reads: Awaited<ReturnType<FileBatchReader['read']>>;
+      try {
+        reads = await batchReader.read(files);
+      } catch (error) {
+        if (!(error instanceof FileReadError)) throw storageUnavailable('get', keys[0] ?? '', error);
+        const key = keys[files.indexOf(error.path)] ?? '';
+        if (error.code === 'ENAMETOOLONG') throw pathTooLong(key, error);
+        if (error.code === 'ESHRUNK')
+          throw new ServoError(ErrorCode.Corrupt, error.message, { details: { key } });
+        throw storageUnavailable('get', key, error);
+      }
+      return reads.map((read, index) =>
+        read === undefined
+          ? undefined
+          : {
+              key: keys[index]!,
+              generation: generationOf(read),
+              size: read.body.byteLength,
+              body: read.body,
+            },
+      );
+    },
+
+    head: guarded('head', async (key) => readMeta(key, pathsOf(key).file)),
 
     put: guarded('put', async (key, body: Uint8Array, putOptions: PutOptions = {}) => {
       assertPutOptions(putOptions);
-      const paths = keyPaths(rootDir, key);
+      const paths = pathsOf(key);
       return putOptions.ifNotExists === true
         ? createOnly(key, paths, body)
         : replace(key, paths, body, putOptions.ifGenerationMatch);
@@ -285,7 +321,7 @@ export function createLocalDiskObjectStore(
     },
 
     delete: guarded('delete', async (key, deleteOptions: DeleteOptions = {}) => {
-      const paths = keyPaths(rootDir, key);
+      const paths = pathsOf(key);
       // Without a lock: the key was absent at this instant, and only a create (which never locks)
       // could have changed that since. It also keeps deletes of absent keys from making directories.
       if ((await readMeta(key, paths.file)) === undefined) return false;

@@ -176,6 +176,55 @@ export function describeObjectStoreConformance(
       });
     });
 
+    describe('getMany (adapters that implement it)', () => {
+      it('gives, in order, what get gives for each key, and undefined for a missing one', async () => {
+        if (store.getMany === undefined) return;
+        const large = Uint8Array.from({ length: 3 * 1024 * 1024 + 7 }, (_, i) => (i * 31) % 256);
+        await store.put('many/a', bytes('first'));
+        await store.put('many/empty', new Uint8Array());
+        await store.put('many/large', large);
+        await store.put('many/nested/b', bytes('second'));
+        const keys = [
+          'many/a',
+          'many/missing',
+          'many/empty',
+          'many/large',
+          'many/nested/b',
+          'many/a',
+          'many',
+        ];
+        const many = await store.getMany(keys);
+        expect(many).toHaveLength(keys.length);
+        for (const [index, key] of keys.entries()) {
+          const single = await store.get(key);
+          if (single === undefined) {
+            expect(many[index], key).toBeUndefined();
+            continue;
+          }
+          const { body, ...meta } = many[index]!;
+          const { body: singleBody, ...singleMeta } = single;
+          expect(meta, key).toEqual(singleMeta);
+          expect(Buffer.from(body).equals(Buffer.from(singleBody)), key).toBe(true);
+        }
+        expect(await store.getMany([])).toEqual([]);
+      });
+
+      it('reads hundreds of keys in one call', async () => {
+        if (store.getMany === undefined) return;
+        const keys = Array.from({ length: 300 }, (_, i) => `batch/${String(i).padStart(4, '0')}`);
+        await Promise.all(keys.slice(0, 250).map((key) => store.put(key, bytes(key))));
+        const many = await store.getMany(keys);
+        expect(many.map((object) => text(object?.body))).toEqual(
+          keys.map((key, i) => (i < 250 ? key : undefined)),
+        );
+      });
+
+      it('rejects an invalid key', async () => {
+        if (store.getMany === undefined) return;
+        await expect(store.getMany(['ok/key', 'a//b'])).rejects.toThrow(TypeError);
+      });
+    });
+
     describe('preconditions', () => {
       it('creates a key once with ifNotExists and rejects the second create, keeping the first body', async () => {
         const created = await store.put('once', bytes('first'), { ifNotExists: true });

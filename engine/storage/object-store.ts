@@ -56,6 +56,13 @@ export interface ListPage {
 export interface ObjectStore {
   /** The object, or undefined if the key does not exist. */
   get(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Several objects, in the order of `keys`: what `get` of each key would give, undefined where a
+   * key does not exist. Optional: a store implements it when it reads many small objects much
+   * faster together than one by one (the local-disk store reads them on another thread); callers
+   * fall back to `get`. Bodies may share one buffer.
+   */
+  getMany?(keys: readonly string[]): Promise<(StoredObject | undefined)[]>;
   /** The object's metadata without its body, or undefined. */
   head(key: string): Promise<ObjectMeta | undefined>;
   /**
@@ -80,12 +87,28 @@ export function assertValidKey(key: string): void {
     key.length > 1024 ||
     key.startsWith('/') ||
     key.endsWith('/') ||
-    key.split('/').some((segment) => segment === '' || segment === '.' || segment === '..') ||
+    key.includes('//') ||
+    hasDotSegment(key) ||
     // biome-ignore lint/suspicious/noControlCharactersInRegex: keys must not contain control characters
     /[\u0000-\u001f\u007f\\]/.test(key)
   ) {
     throw new TypeError(`invalid object key: ${JSON.stringify(key)}`);
   }
+}
+
+/** Whether a segment of the key is `.` or `..` (checked without splitting: every read checks a key). */
+function hasDotSegment(key: string): boolean {
+  if (!key.includes('.')) return false;
+  return (
+    key === '.' ||
+    key === '..' ||
+    key.startsWith('./') ||
+    key.startsWith('../') ||
+    key.endsWith('/.') ||
+    key.endsWith('/..') ||
+    key.includes('/./') ||
+    key.includes('/../')
+  );
 }
 
 /** Iterates every key under a prefix across pages. */

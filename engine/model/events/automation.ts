@@ -9,6 +9,7 @@ export const InstigatorStatusChange = z.union([InstigatorStatus, z.literal('DEFA
 export const ScheduleStatusChanged = defineEvent({
   type: 'schedule.status-changed.v1',
   keyFormat: 'sched_status:{scheduleId}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'An operator started, stopped or reset a schedule. Stopping never replays the stopped period.',
   payload: z.object({
     scheduleId: Id,
@@ -25,6 +26,11 @@ export type TickStatus = z.infer<typeof TickStatus>;
 export const ScheduleTicked = defineEvent({
   type: 'schedule.ticked.v1',
   keyFormat: 'sched_tick:{tickId}',
+  dedupe: {
+    by: 'state',
+    guard:
+      'applies only to a tick id not yet recorded; a copy is rejected while the tick is kept (`tickDays`, 90 by default)',
+  },
   description:
     'One decision of a schedule for one due time: a run requested (SUCCESS), skipped with a reason, or failed with an error.',
   payload: z.object({
@@ -51,6 +57,7 @@ export const ScheduleTicked = defineEvent({
 export const SensorStatusChanged = defineEvent({
   type: 'sensor.status-changed.v1',
   keyFormat: 'sensor_status:{sensorId}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'An operator started, stopped or reset a sensor.',
   payload: z.object({
     sensorId: Id,
@@ -64,6 +71,7 @@ export const SensorStatusChanged = defineEvent({
 export const SensorCursorSet = defineEvent({
   type: 'sensor.cursor-set.v1',
   keyFormat: 'sensor_cursor:{sensorId}:{requestId}',
+  dedupe: { by: 'key' },
   description:
     'An operator set or reset (null) a sensor cursor. It bumps the state version, so evaluations computed from the old cursor are stale.',
   payload: z.object({
@@ -86,6 +94,11 @@ export const SensorEvaluated = defineEvent({
   type: 'sensor.evaluated.v1',
   keyFormat:
     'push: sensor_eval:{sensorId}:msg:{messageId}; poll: sensor_eval:{sensorId}:poll:{dueAt}:{sha256(cursorBefore) or none}',
+  dedupe: {
+    by: 'state',
+    guard:
+      'applies only to an evaluation id not yet recorded; a copy is rejected while the evaluation is kept (`sensorEvalDays`, 30 by default)',
+  },
   description:
     'One evaluation of a sensor: its new cursor and the run requests it made. Poll evaluations carry the state version they were computed from; a stale one is recorded as skipped and requests nothing.',
   payload: z.object({
@@ -112,6 +125,7 @@ export const SensorEvaluated = defineEvent({
 export const PushMessageQuarantined = defineEvent({
   type: 'push.message-quarantined.v1',
   keyFormat: 'quarantine:{quarantineId}',
+  dedupe: { by: 'key' },
   description:
     'A push message could not be accepted; it is kept with its reason so it can be listed and replayed.',
   payload: z.object({
@@ -130,6 +144,7 @@ export const PushMessageQuarantined = defineEvent({
 export const PushMessageReplayed = defineEvent({
   type: 'push.message-replayed.v1',
   keyFormat: 'quarantine_replay:{quarantineId}',
+  dedupe: { by: 'key' },
   description: 'A quarantined push message was replayed by an operator.',
   payload: z.object({ quarantineId: Id, replayedBy: Actor, outcome: z.string().max(4096) }),
   idempotencyKey: (p) => `quarantine_replay:${p.quarantineId}`,

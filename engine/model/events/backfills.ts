@@ -29,6 +29,7 @@ export type BackfillState = z.infer<typeof BackfillState>;
 export const BackfillCreated = defineEvent({
   type: 'backfill.created.v1',
   keyFormat: 'backfill_create:{requestId}',
+  dedupe: { by: 'key' },
   description:
     'A backfill was requested for a selection of assets and a compact partition selector; partitions are resolved lazily while planning.',
   payload: z.object({
@@ -54,6 +55,10 @@ export const BackfillCreated = defineEvent({
 export const BackfillChunkPlanned = defineEvent({
   type: 'backfill.chunk-planned.v1',
   keyFormat: 'backfill_chunk:{backfillId}:{chunkIndex}',
+  dedupe: {
+    by: 'state',
+    guard: "applies only to the backfill's next chunk index; planning moves the index on",
+  },
   description:
     'The next chunk of a backfill was planned; the same segment carries its run request under the chunk run key.',
   payload: z.object({
@@ -69,6 +74,7 @@ export const BackfillChunkPlanned = defineEvent({
 export const BackfillStateChanged = defineEvent({
   type: 'backfill.state-changed.v1',
   keyFormat: 'backfill_state:{backfillId}:{stateVersion}:{toState}',
+  dedupe: { by: 'key' },
   description:
     'An operator paused, resumed or canceled a backfill. The fold applies it only from the stated state and version.',
   payload: z.object({

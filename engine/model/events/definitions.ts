@@ -23,6 +23,7 @@ export const DefinitionSource = z.enum(['code', 'api']);
 export const CodeLocationDeployed = defineEvent({
   type: 'codelocation.deployed.v1',
   keyFormat: 'codeloc_deploy:{codeLocation}:{sha256(codeVersion, assets, schedules, sensors)}',
+  dedupe: { by: 'key' },
   description:
     'A code location was deployed with this code version; its asset, schedule and sensor definitions follow in the same segment.',
   payload: z.object({
@@ -40,6 +41,7 @@ export const CodeLocationDeployed = defineEvent({
 export const AssetDefinitionUpserted = defineEvent({
   type: 'asset.definition-upserted.v1',
   keyFormat: 'asset_def:{assetKey}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'An asset definition was created or replaced by a deploy.',
   payload: z.object({
     assetKey: AssetKey,
@@ -65,6 +67,7 @@ export const AssetDefinitionUpserted = defineEvent({
 export const AssetDefinitionRemoved = defineEvent({
   type: 'asset.definition-removed.v1',
   keyFormat: 'asset_def_removed:{assetKey}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'A deploy no longer defines this asset.',
   payload: z.object({ assetKey: AssetKey, codeLocation: Name, requestId: Id }),
   idempotencyKey: (p) => `asset_def_removed:${p.assetKey}:${p.requestId}`,
@@ -73,6 +76,7 @@ export const AssetDefinitionRemoved = defineEvent({
 export const DynamicPartitionsChanged = defineEvent({
   type: 'partitions.dynamic-changed.v1',
   keyFormat: 'dynparts:{partitionsDefName}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'Keys were added to or deleted from a dynamic partitions definition.',
   payload: z.object({
     partitionsDefName: Name,
@@ -99,6 +103,7 @@ export const SchedulePartitionSelection = z.discriminatedUnion('kind', [
 export const ScheduleDefinitionUpserted = defineEvent({
   type: 'schedule.definition-upserted.v1',
   keyFormat: 'sched_def:{scheduleId}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'A schedule definition was created or replaced (by a deploy or through the API).',
   payload: z.object({
     scheduleId: Id,
@@ -130,6 +135,7 @@ export const ScheduleDefinitionUpserted = defineEvent({
 export const ScheduleDeleted = defineEvent({
   type: 'schedule.deleted.v1',
   keyFormat: 'sched_del:{scheduleId}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'A schedule definition was deleted; its tick history is kept.',
   payload: z.object({ scheduleId: Id, deletedBy: Actor, requestId: Id }),
   idempotencyKey: (p) => `sched_del:${p.scheduleId}:${p.requestId}`,
@@ -140,6 +146,7 @@ export const SensorKind = z.enum(['poll', 'push']);
 export const SensorDefinitionUpserted = defineEvent({
   type: 'sensor.definition-upserted.v1',
   keyFormat: 'sensor_def:{sensorId}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'A sensor definition was created or replaced (by a deploy or through the API).',
   payload: z.object({
     sensorId: Id,
@@ -165,6 +172,7 @@ export const SensorDefinitionUpserted = defineEvent({
 export const SensorDeleted = defineEvent({
   type: 'sensor.deleted.v1',
   keyFormat: 'sensor_del:{sensorId}:{requestId}',
+  dedupe: { by: 'key' },
   description: 'A sensor definition was deleted; its evaluation history is kept.',
   payload: z.object({ sensorId: Id, deletedBy: Actor, requestId: Id }),
   idempotencyKey: (p) => `sensor_del:${p.sensorId}:${p.requestId}`,

@@ -17,6 +17,7 @@ import { sha256Hex } from '../hashing.js';
 export const RunRequested = defineEvent({
   type: 'run.requested.v1',
   keyFormat: 'runreq:{runKey}:{sha256(requestFingerprint)}',
+  dedupe: { by: 'key' },
   description:
     'Something asked for a run under a run key. The first request for a key wins; a later one with another fingerprint is recorded as a conflict.',
   payload: z.object({
@@ -55,6 +56,11 @@ export type TaskDefinition = z.infer<typeof TaskDefinition>;
 export const RunTriggered = defineEvent({
   type: 'run.triggered.v1',
   keyFormat: 'run:{runKey}',
+  dedupe: {
+    by: 'state',
+    guard:
+      "applies only while the run key's index entry is PENDING; triggering marks it TRIGGERED, and run keys never expire",
+  },
   description: 'The run for a run key was created; with its plan it waits in its lane for admission.',
   payload: z.object({
     runId: Id,
@@ -73,6 +79,10 @@ export const RunTriggered = defineEvent({
 export const PlanCreated = defineEvent({
   type: 'run.plan-created.v1',
   keyFormat: 'plan:{runId}',
+  dedupe: {
+    by: 'state',
+    guard: 'applies only to a run without tasks that has not ended; a plan gives it at least one task',
+  },
   description: "A run's tasks (asset × partition, or asset × chunk for single-run) and their dependencies.",
   payload: z.object({ runId: Id, tasks: z.array(TaskDefinition).min(1).max(100_000) }),
   idempotencyKey: (p) => `plan:${p.runId}`,
@@ -81,6 +91,10 @@ export const PlanCreated = defineEvent({
 export const PlanFailed = defineEvent({
   type: 'run.plan-failed.v1',
   keyFormat: 'plan_failed:{runId}',
+  dedupe: {
+    by: 'state',
+    guard: 'applies only to a run without tasks that has not ended; the failure ends it',
+  },
   description:
     'A run could not be planned (for example an asset it names is no longer defined); it ends FAILURE with the reason.',
   payload: z.object({ runId: Id, reason: z.string().min(1).max(16_384) }),
@@ -90,6 +104,7 @@ export const PlanFailed = defineEvent({
 export const RunAdmitted = defineEvent({
   type: 'run.admitted.v1',
   keyFormat: 'run_admit:{runId}',
+  dedupe: { by: 'state', guard: 'applies only to a QUEUED run; admission makes it STARTING' },
   description: 'Admission control let a queued run start: its lane, rate limits and pools had room.',
   payload: z.object({ runId: Id, pools: z.array(Name).max(100) }),
   idempotencyKey: (p) => `run_admit:${p.runId}`,
@@ -98,6 +113,7 @@ export const RunAdmitted = defineEvent({
 export const RunCancelRequested = defineEvent({
   type: 'run.cancel-requested.v1',
   keyFormat: 'run_cancel:{runId}:{force ? force : cooperative}',
+  dedupe: { by: 'key' },
   description:
     'An operator (or a canceling backfill) asked to terminate a run. Queued work is canceled at once; running tasks are asked to stop, and forced termination fails them.',
   payload: z.object({
@@ -112,6 +128,7 @@ export const RunCancelRequested = defineEvent({
 export const RunDeleted = defineEvent({
   type: 'run.deleted.v1',
   keyFormat: 'run_delete:{runId}',
+  dedupe: { by: 'key' },
   description: 'An operator deleted a terminal run from the run history.',
   payload: z.object({ runId: Id, deletedBy: Actor }),
   idempotencyKey: (p) => `run_delete:${p.runId}`,
@@ -127,6 +144,11 @@ const TaskRef = {
 export const TaskDispatchRequested = defineEvent({
   type: 'task.dispatch-requested.v1',
   keyFormat: 'dispatch_req:{dispatchId}',
+  dedupe: {
+    by: 'state',
+    guard:
+      "applies only when `attempt` is the task's current attempt + 1; the dispatch makes it the current attempt",
+  },
   description: 'A ready task attempt was put in the dispatch outbox for delivery to its code location.',
   payload: z.object({ ...TaskRef, dispatchId: Id, queue: Name }),
   idempotencyKey: (p) => `dispatch_req:${p.dispatchId}`,
@@ -135,6 +157,10 @@ export const TaskDispatchRequested = defineEvent({
 export const TaskDispatchEnqueued = defineEvent({
   type: 'task.dispatch-enqueued.v1',
   keyFormat: 'dispatch_ack:{dispatchId}',
+  dedupe: {
+    by: 'state',
+    guard: 'applies only to a PENDING outbox row of that attempt; it marks the row ENQUEUED',
+  },
   description: 'The dispatch queue accepted a task attempt for delivery.',
   payload: z.object({ ...TaskRef, dispatchId: Id, externalId: z.string().min(1).max(512) }),
   idempotencyKey: (p) => `dispatch_ack:${p.dispatchId}`,
@@ -143,6 +169,10 @@ export const TaskDispatchEnqueued = defineEvent({
 export const TaskStarted = defineEvent({
   type: 'task.started.v1',
   keyFormat: 'started:{runId}:{taskKey}:{attempt}',
+  dedupe: {
+    by: 'state',
+    guard: 'applies only to a DISPATCHED task on that attempt; starting makes it RUNNING',
+  },
   description: 'A worker reported that it started a task attempt.',
   payload: z.object({ ...TaskRef, workerId: z.string().min(1).max(256) }),
   idempotencyKey: (p) => `started:${p.runId}:${p.taskKey}:${p.attempt}`,
@@ -151,6 +181,10 @@ export const TaskStarted = defineEvent({
 export const TaskHeartbeat = defineEvent({
   type: 'task.heartbeat.v1',
   keyFormat: 'heartbeat:{runId}:{taskKey}:{attempt}:{sequence}',
+  dedupe: {
+    by: 'state',
+    guard: "applies only to a RUNNING task on that attempt with a `sequence` above the attempt's last one",
+  },
   description: 'A worker reported that a task attempt is alive.',
   payload: z.object({
     ...TaskRef,
@@ -179,6 +213,10 @@ export const FailureCategory = z.enum([
 export const TaskFinished = defineEvent({
   type: 'task.finished.v1',
   keyFormat: 'finished:{runId}:{taskKey}:{attempt}',
+  dedupe: {
+    by: 'state',
+    guard: 'applies only to a DISPATCHED or RUNNING task on that attempt; finishing ends the attempt',
+  },
   description:
     'A task attempt ended. Success records a materialization of its partitions; a retryable failure with attempts left waits for a retry.',
   payload: z.object({

@@ -22,6 +22,11 @@ export type TimerKind = z.infer<typeof TimerKind>;
 export const TimerRequested = defineEvent({
   type: 'timer.requested.v1',
   keyFormat: 'timer_req:{timerId}',
+  dedupe: {
+    by: 'state',
+    guard:
+      'applies only to a timer id without a row; a copy is rejected while the timer is kept (until `firedTimerDays`, 7 by default, after it fired)',
+  },
   description:
     'A controller asked to be woken at a time (next schedule tick, next poll, retry, heartbeat check, …).',
   payload: z.object({
@@ -39,6 +44,11 @@ export const TimerRequested = defineEvent({
 export const TimerFired = defineEvent({
   type: 'timer.fired.v1',
   keyFormat: 'timer_fired:{timerId}',
+  dedupe: {
+    by: 'state',
+    guard:
+      'applies only to a timer that has not fired; a copy is rejected while the timer is kept (`firedTimerDays` after it fired, 7 by default)',
+  },
   description:
     "A timer was delivered and its handler ran; the handler's decision is in the same segment. Redeliveries change nothing.",
   payload: z.object({

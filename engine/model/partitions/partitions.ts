@@ -232,6 +232,8 @@ class MultiSpace extends Space implements MultiPartitionSpace {
   readonly description: string;
   readonly dimensions: readonly [PartitionDimension, PartitionDimension];
   private readonly innerCount: number;
+  private lastOuter = -1;
+  private lastOuterPrefix = '';
 
   constructor(
     definition: Extract<PartitionsDefinitionInput, { kind: 'multi' }>,
@@ -275,8 +277,14 @@ class MultiSpace extends Space implements MultiPartitionSpace {
 
   keyAt(index: number): string {
     this.checkIndex(index);
-    const outer = this.dimensions[0].space.keyAt(Math.floor(index / this.innerCount));
-    return `${outer}${MULTI_KEY_SEPARATOR}${this.dimensions[1].space.keyAt(index % this.innerCount)}`;
+    const outer = Math.floor(index / this.innerCount);
+    // Keys are read in index order (a chunk is a run of consecutive indexes), so consecutive calls
+    // share the outer key: format it once, with its separator, per outer index.
+    if (outer !== this.lastOuter) {
+      this.lastOuterPrefix = `${this.dimensions[0].space.keyAt(outer)}${MULTI_KEY_SEPARATOR}`;
+      this.lastOuter = outer;
+    }
+    return this.lastOuterPrefix + this.dimensions[1].space.keyAt(index % this.innerCount);
   }
 
   indexOf(key: string): number {
