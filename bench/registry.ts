@@ -6,4 +6,7 @@ export const BENCHMARKS: Readonly<Record<string, string>> = {
   B1: './b1-fold.ts',
   B2: './b2-compaction.ts',
   B4: './b4-backfill.ts',
+  B6: './b6-latency.ts',
+  B8: './b8-fan-out.ts',
+  B9: './b9-cold-start.ts',
 };

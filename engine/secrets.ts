@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, ServoError } from './errors.js';
 import { SCOPE_ID_PATTERN } from './model/common.js';
@@ -17,8 +17,8 @@ export interface TenantSecrets {
 export const MIN_SECRET_BYTES = 16;
 
 /**
- * Embedded mode: one secret per tenant in `{dir}/{tenant}.key` (base64 of 32 random bytes),
- * created on first use with an exclusive create so two processes starting together agree on it,
+ * Local storage: one secret per tenant in `{dir}/{tenant}.key` (base64 of 32 random bytes),
+ * created on first use so that processes starting together on one data directory agree on it,
  * and readable only by the owner.
  */
 export function createLocalTenantSecrets(dir: string): TenantSecrets {
@@ -31,10 +31,16 @@ export function createLocalTenantSecrets(dir: string): TenantSecrets {
         throw new ServoError(ErrorCode.InvalidInput, `invalid tenant id ${tenantId}`);
       const path = join(dir, `${tenantId}.key`);
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      // Written in full under a temporary name, then linked into place: the link either creates the
+      // key file with its whole content or finds another process's, so no reader sees it half written.
+      const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(temp, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
       try {
-        await writeFile(path, `${randomBytes(32).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+        await link(temp, path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      } finally {
+        await unlink(temp).catch(() => {});
       }
       const secret = decodeSecret((await readFile(path, 'utf8')).trim(), `secret file ${path}`);
       cache.set(tenantId, secret);

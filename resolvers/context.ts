@@ -3,6 +3,7 @@ import type { AutomationContext } from '../engine/automation/context.js';
 import type { ProjectionTables } from '../engine/fold/state.js';
 import type { Scope } from '../engine/ledger/scope.js';
 import type { ChangeListener } from '../engine/projections/projection-store.js';
+import type { GraphqlLimits } from '../server/graphql-limits.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What a credential may do. Each role includes the ones before it. */
@@ -16,7 +17,7 @@ export function roleAllows(role: Role, needed: Role): boolean {
 
 /** The caller of one request, as authentication established it. */
 export interface Principal {
-  /** Who: the API key's id, the JWT's subject, or `loopback` in embedded mode without auth. */
+  /** Who: `api-key:<keyId>`, `jwt:<sub>`, or `loopback` in embedded mode without auth. */
   subject: string;
   kind: 'api-key' | 'jwt' | 'loopback';
   role: Role;
@@ -64,6 +65,8 @@ export interface ApiServices {
   readonly mode: 'embedded' | 'distributed';
   workspaceFor(scope: Scope): Promise<ApiWorkspace>;
   readonly clock: ClockControl | undefined;
+  /** The limits the API enforces, as configured (shown by `platformLimits`). */
+  readonly graphqlLimits: GraphqlLimits;
 }
 
 export interface ApiContext {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ProjectionTables } from '../engine/fold/state.js';
 import type { RowOf, TableName } from '../engine/projections/tables/index.js';
+import { type BackfillLoaders, createBackfillLoaders } from './backfill-loaders.js';
 import type { ProjectionReads } from './context.js';
 
 /** Looks up rows of one table by key; a batch of keys is one projection read. */
@@ -42,8 +43,12 @@ export interface Loaders {
   sensorEval: DataLoader<string, RowOf<'sensorEvals'> | undefined>;
   run: DataLoader<string, RowOf<'runs'> | undefined>;
   backfill: DataLoader<string, RowOf<'backfills'> | undefined>;
+  /** A backfill's runs, partitions and per-asset progress (resolvers/backfill-loaders.ts). */
+  backfills: BackfillLoaders;
   assetDefinition: DataLoader<string, RowOf<'assetDefinitions'> | undefined>;
   codeLocation: DataLoader<string, RowOf<'codeLocations'> | undefined>;
+  /** By `compositeKey(assetKey, partitionKey)` (`''` for an unpartitioned asset). */
+  partitionStatus: DataLoader<string, RowOf<'partitionStatus'> | undefined>;
 }
 
 export function createLoaders(reads: ProjectionReads): Loaders {
@@ -56,7 +61,9 @@ export function createLoaders(reads: ProjectionReads): Loaders {
     sensorEval: rowLoader(reads, 'sensorEvals'),
     run: rowLoader(reads, 'runs'),
     backfill: rowLoader(reads, 'backfills'),
+    backfills: createBackfillLoaders(reads),
     assetDefinition: rowLoader(reads, 'assetDefinitions'),
     codeLocation: rowLoader(reads, 'codeLocations'),
+    partitionStatus: rowLoader(reads, 'partitionStatus'),
   };
 }

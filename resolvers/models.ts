@@ -43,7 +43,34 @@ export type TickModel =
 
 export type RunModel = RunRow;
 export type BackfillModel = BackfillRow;
+
+/**
+ * Dagster's `PartitionSet`: the partitions of a schedule's target in Servo (its assets, which share
+ * one partitions definition), named `{schedule}_partition_set` (resolvers/partition-sets.ts).
+ */
+export interface PartitionSetModel {
+  readonly codeLocation: string;
+  readonly name: string;
+  readonly pipelineName: string;
+  readonly assetSelection: readonly string[];
+}
+/** Dagster's `Pipeline` (a job): Servo's one job per code location, the implicit asset job. */
+export interface PipelineModel {
+  readonly codeLocation: string;
+  readonly name: string;
+}
+
 export type AssetNodeModel = AssetDefinitionRow;
+
+/** Dagster's `Asset`: an asset key, whether or not a code location defines it now. */
+export interface AssetModel {
+  readonly assetKey: string;
+}
+
+/** Dagster's `AssetSelection`: the assets a schedule or sensor targets, as `a/b/c` keys. */
+export interface AssetSelectionModel {
+  readonly assetKeys: readonly string[];
+}
 
 /** Dagster's `AssetKey`: Servo's `a/b/c` string as `path: ["a", "b", "c"]`. */
 export interface AssetKeyModel {

@@ -2,6 +2,7 @@ import type { Automation } from '../engine/automation/automation.js';
 import { ErrorCode, ServoError } from '../engine/errors.js';
 import type { Scope } from '../engine/ledger/scope.js';
 import type { ApiServices, ApiWorkspace, ClockControl } from '../resolvers/context.js';
+import { DEFAULT_GRAPHQL_LIMITS, type GraphqlLimits } from './graphql-limits.js';
 
 function scopeKey(scope: Scope): string {
   return `${scope.tenantId}/${scope.workspaceId}`;
@@ -24,6 +25,8 @@ export interface ApiServicesOptions {
   mode: 'embedded' | 'distributed';
   workspaces: readonly ApiWorkspace[];
   clock?: ClockControl;
+  /** The limits the GraphQL server enforces. @default DEFAULT_GRAPHQL_LIMITS */
+  graphqlLimits?: GraphqlLimits;
 }
 
 /** Services over a fixed set of workspaces; a scope outside them is refused. */
@@ -33,6 +36,7 @@ export function createApiServices(options: ApiServicesOptions): ApiServices {
     version: options.version,
     mode: options.mode,
     clock: options.clock,
+    graphqlLimits: options.graphqlLimits ?? DEFAULT_GRAPHQL_LIMITS,
     async workspaceFor(scope) {
       const workspace = byScope.get(scopeKey(scope));
       if (workspace === undefined) {

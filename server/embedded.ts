@@ -19,27 +19,38 @@ import { CompactionLoop } from '../engine/runtime/compaction-loop.js';
 import { Workspace } from '../engine/runtime/workspace.js';
 import { createLocalTenantSecrets } from '../engine/secrets.js';
 import { createLocalDiskObjectStore } from '../engine/storage/local-disk-object-store.js';
+import { watchLocalDiskPrefix } from '../engine/storage/local-disk-watch.js';
 import { LocalTimerQueue } from '../engine/timers/local-timer-queue.js';
 import { schema } from '../schema/index.js';
 import { apiWorkspaceOf, createApiServices } from './api-services.js';
-import { loopbackAuthenticator } from './auth.js';
 import { loadDefinitions } from './code-server.js';
+import { configuredAuthentication, servedScopes } from './configured-authenticator.js';
+import {
+  authenticatedPushRoutes,
+  bearerTokenOf,
+  callbacksForToken,
+  type EmbeddedWorkspace,
+  healthRoute,
+  scopeKey,
+} from './embedded-workspaces.js';
 import { loadGraphiqlExamples } from './graphiql-examples.js';
 import { createGraphqlServer } from './graphql.js';
-import { DEFAULT_GRAPHQL_LIMITS } from './graphql-limits.js';
 import { automationSummary, healthReport } from './health.js';
-import { createHttpServer, listen, type RouteHandler, sendJson } from './http-server.js';
-import { pushRoutes } from './push-routes.js';
+import { createHttpServer, listen, type RouteHandler } from './http-server.js';
+import { followLedger } from './ledger-following.js';
 import { taskCallbackRoutes } from './task-callbacks.js';
 import { SERVO_VERSION } from './version.js';
 import { virtualClockControl } from './virtual-clock.js';
 
 export interface EmbeddedServo {
   url: string;
+  /** The default workspace (`SERVO_TENANT`/`SERVO_WORKSPACE`), its automation and timers. */
   workspace: Workspace;
   automation: Automation;
   clock: Clock;
   timers: LocalTimerQueue;
+  /** Every workspace served, by `tenant/workspace` (the default one included). */
+  workspaces: ReadonlyMap<string, EmbeddedWorkspace>;
   stop(): Promise<void>;
 }
 
@@ -49,31 +60,44 @@ export function clockFor(env: ServoEnv): Clock {
 }
 
 /**
- * Servo in one process on local disk: the store under `SERVO_DATA_DIR`, the workspace's ledger and
- * projections, background compaction, automation on a local timer queue, the configured code
- * locations (the example by default, loaded in process), and the HTTP server: `GET /healthz`, the
- * task callbacks and push messages.
+ * Servo in one process on local disk: the store under `SERVO_DATA_DIR`; for each workspace served
+ * (the default one, those `SERVO_WORKSPACES` lists and those API keys name) its ledger and
+ * projections, background compaction, and automation on its own local timer queue with the
+ * configured code locations deployed; and the HTTP server: GraphQL, `GET /healthz`, the task
+ * callbacks and push messages.
+ *
+ * Without API keys or a JWT issuer configured it serves the default workspace openly, and only on
+ * a loopback address; bound to any other address it refuses to start.
  */
 export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<EmbeddedServo> {
+  const defaultScope = { tenantId: env.tenantId, workspaceId: env.workspaceId };
+  // Before anything is opened: an unauthenticated server on a public address must not start.
+  const authentication = configuredAuthentication(env, defaultScope, logger);
   const dataDir = resolve(env.dataDir);
   const clock = clockFor(env);
-  const workspace = await Workspace.open(
-    { tenantId: env.tenantId, workspaceId: env.workspaceId },
-    {
-      store: createLocalDiskObjectStore(join(dataDir, 'store')),
-      codec: createHyparquetCodec(),
-      clock,
-      secrets: createLocalTenantSecrets(join(dataDir, 'secrets')),
-      retention: env.retention,
-    },
-  );
-  const compaction = new CompactionLoop(workspace, { intervalMs: env.compactionIntervalMs, logger });
-  await compaction.compactNow();
-  compaction.start();
+  const workspaceDeps = {
+    store: createLocalDiskObjectStore(join(dataDir, 'store')),
+    codec: createHyparquetCodec(),
+    clock,
+    secrets: createLocalTenantSecrets(join(dataDir, 'secrets')),
+    retention: env.retention,
+  };
+  const opened: { workspace: Workspace; compaction: CompactionLoop }[] = [];
+  for (const scope of await servedScopes(env, authentication.apiKeys)) {
+    const workspace = await Workspace.open(scope, workspaceDeps);
+    const compaction = new CompactionLoop(workspace, {
+      intervalMs: env.compactionIntervalMs,
+      logger: logger.child({ workspace: scopeKey(scope) }),
+    });
+    await compaction.compactNow();
+    compaction.start();
+    opened.push({ workspace, compaction });
+  }
 
   // The HTTP server first: code locations need its address for their callbacks.
-  let callbacks: TaskCallbacks | undefined;
-  let automation: Automation | undefined;
+  const workspaces = new Map<string, EmbeddedWorkspace>();
+  const defaultCallbacks = (): TaskCallbacks | undefined =>
+    workspaces.get(scopeKey(defaultScope))?.runtime.callbacks;
   let graphqlRoutes: RouteHandler[] = [];
   const server: Server = createHttpServer(
     [
@@ -81,17 +105,34 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
         for (const route of graphqlRoutes) if (await route(request, response)) return true;
         return false;
       },
-      async (request, response) => {
-        if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/healthz') return false;
-        const summary =
-          automation === undefined
-            ? undefined
-            : automationSummary(automation.tables(), timers.pending().length);
-        sendJson(response, 200, await healthReport(workspace, 'embedded', compaction.lastError, summary));
-        return true;
-      },
-      taskCallbackRoutes(() => callbacks),
-      pushRoutes(() => requireAutomation(automation), 1024 * 1024),
+      healthRoute({
+        authenticator: authentication.authenticator,
+        defaultScope,
+        reportOf: async (scope) => {
+          const entry = opened.find((candidate) => scopeKey(candidate.workspace.scope) === scopeKey(scope));
+          if (entry === undefined) return undefined;
+          // Until its automation runs (start-up), a workspace reports its ledger and projections only.
+          const running = workspaces.get(scopeKey(scope));
+          return healthReport(
+            entry.workspace,
+            'embedded',
+            entry.compaction.lastError,
+            running === undefined
+              ? undefined
+              : automationSummary(running.automation.tables(), running.timers.pending().length),
+          );
+        },
+        degraded: () => opened.some((entry) => entry.compaction.lastError !== undefined),
+      }),
+      taskCallbackRoutes((request) =>
+        callbacksForToken(workspaces, defaultCallbacks, bearerTokenOf(request)),
+      ),
+      authenticatedPushRoutes({
+        authenticator: authentication.authenticator,
+        workspaces: () => workspaces,
+        defaultScope,
+        maxBytes: 1024 * 1024,
+      }),
     ],
     (error) => logger.error({ err: error }, 'request failed'),
   );
@@ -99,16 +140,14 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
   const locations: (CodeLocation & TaskExecutor)[] = [];
-  const lazyCallbacks: TaskCallbacks = {
-    started: (token, body) => requireCallbacks(callbacks).started(token, body),
-    heartbeat: (token, body) => requireCallbacks(callbacks).heartbeat(token, body),
-    finished: (token, body) => requireCallbacks(callbacks).finished(token, body),
-  };
+  // One instance of each code location serves every workspace; a task reports to its own.
+  const callbacksOf = (envelope: { tenantId: string; workspaceId: string }): TaskCallbacks =>
+    requireCallbacks(workspaces.get(scopeKey(envelope))?.runtime.callbacks);
   for (const config of env.codeLocations) {
     if ('module' in config) {
       const definitions = await loadDefinitions(config.module);
       locations.push(
-        createInProcessCodeLocation(definitions, lazyCallbacks, {
+        createInProcessCodeLocation(definitions, callbacksOf, {
           logger: logger.child({ codeLocation: definitions.codeLocation }),
         }),
       );
@@ -123,100 +162,159 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
     }
   }
   const byName = new Map(locations.map((location) => [location.name, location]));
-  const timers = new LocalTimerQueue(clock, logger, env.clock.mode === 'real');
-  const runtime = createAutomationRuntime({
-    workspace,
-    clock,
-    timers,
-    codeLocations: createCodeLocationRegistry(locations),
-    dispatchQueue: createDirectDispatchQueue({ executorFor: (name) => byName.get(name) }),
-    callbackBaseUrl: env.publicUrl ?? url,
-    logger,
-    admission: env.admission,
-  });
-  automation = runtime.automation;
-  callbacks = runtime.callbacks;
-  automation.workspace.projections.subscribe(() => compaction.trigger(200));
-
-  for (const location of locations) {
-    const result = await deployCodeLocation(runtime.automation, await location.describe(), 'servo:embedded');
-    logger.info(
-      { codeLocation: result.codeLocation, codeVersion: result.codeVersion, changed: result.changed },
-      result.changed ? 'deployed code location' : 'code location unchanged',
-    );
+  const codeLocations = createCodeLocationRegistry(locations);
+  const dispatchQueue = createDirectDispatchQueue({ executorFor: (name) => byName.get(name) });
+  for (const { workspace, compaction } of opened) {
+    const workspaceLogger = logger.child({ workspace: scopeKey(workspace.scope) });
+    const timers = new LocalTimerQueue(clock, workspaceLogger, env.clock.mode === 'real');
+    const runtime = createAutomationRuntime({
+      workspace,
+      clock,
+      timers,
+      codeLocations,
+      dispatchQueue,
+      callbackBaseUrl: env.publicUrl ?? url,
+      logger: workspaceLogger,
+      admission: env.admission,
+    });
+    runtime.automation.workspace.projections.subscribe(() => compaction.trigger(200));
+    workspaces.set(scopeKey(workspace.scope), {
+      workspace,
+      compaction,
+      timers,
+      runtime,
+      automation: runtime.automation,
+    });
+    for (const location of locations) {
+      const result = await deployCodeLocation(
+        runtime.automation,
+        await location.describe(),
+        'servo:embedded',
+      );
+      workspaceLogger.info(
+        { codeLocation: result.codeLocation, codeVersion: result.codeVersion, changed: result.changed },
+        result.changed ? 'deployed code location' : 'code location unchanged',
+      );
+    }
   }
+  const served = [...workspaces.values()];
+  const primary = workspaces.get(scopeKey(defaultScope)) as EmbeddedWorkspace;
   const graphql = createGraphqlServer({
     schema,
     services: createApiServices({
       version: SERVO_VERSION,
       mode: 'embedded',
-      workspaces: [apiWorkspaceOf(runtime.automation)],
+      workspaces: served.map((entry) => apiWorkspaceOf(entry.automation)),
+      graphqlLimits: env.graphqlLimits,
       ...(clock instanceof ManualClock
         ? {
+            // One clock for every workspace: advancing it runs each one's due timers in time order.
             clock: virtualClockControl({
               clock,
-              timers,
-              automation: runtime.automation,
+              timers: {
+                nextDueAt: () => earliest(served.map((entry) => entry.timers.nextDueAt())),
+                runDue: async () => {
+                  let fired = 0;
+                  for (const entry of served) fired += await entry.timers.runDue();
+                  return fired;
+                },
+              },
+              automation: {
+                quiesce: async () => {
+                  for (const entry of served) await entry.automation.quiesce();
+                },
+              },
               drainTasks: () => drainInProcessTasks(locations),
             }),
           }
         : {}),
     }),
-    authenticator: loopbackAuthenticator(workspace.scope),
+    authenticator: authentication.authenticator,
     logger,
-    limits: DEFAULT_GRAPHQL_LIMITS,
+    limits: env.graphqlLimits,
     examples: await loadGraphiqlExamples(),
   });
   graphqlRoutes = graphql.routes;
   graphql.attachWebSocket(server);
 
-  timers.start((batch) => requireAutomation(automation).handleTimers(batch));
-  await runtime.automation.antiEntropy();
-  runtime.automation.kick();
+  for (const entry of served) {
+    entry.timers.start((batch) => entry.automation.handleTimers(batch));
+    await entry.automation.antiEntropy();
+    entry.automation.kick();
+  }
   const antiEntropy = setInterval(() => {
-    void requireAutomation(automation)
-      .antiEntropy()
-      .catch((error: unknown) => logger.error({ err: error }, 'anti-entropy failed'));
+    for (const entry of served) {
+      void entry.automation
+        .antiEntropy()
+        .catch((error: unknown) =>
+          logger.error({ err: error, workspace: scopeKey(entry.workspace.scope) }, 'anti-entropy failed'),
+        );
+    }
   }, env.antiEntropyIntervalMs);
   antiEntropy.unref();
+  // Segments other processes append to the same data directory (a worker, a `servo` command) reach
+  // this process's subscriptions and reactors too.
+  const followers = served.map((entry) =>
+    followLedger({
+      automation: entry.automation,
+      react: true,
+      env,
+      storage: {
+        watch: (prefix, onChange) => watchLocalDiskPrefix(join(dataDir, 'store'), prefix, onChange),
+      },
+      logger,
+    }),
+  );
+  for (const follower of followers) follower.start();
 
   logger.info(
     {
       url,
       graphiql: `${url}/graphql`,
       dataDir,
-      tenant: env.tenantId,
-      workspace: env.workspaceId,
+      workspaces: served.map((entry) => scopeKey(entry.workspace.scope)),
+      authentication: authentication.authenticator.required ? authentication.methods : 'none',
       clock: env.clock.mode,
       codeLocations: locations.map((location) => location.name),
     },
     'Servo is running',
   );
-  if (env.host === '127.0.0.1' || env.host === 'localhost' || env.host === '::1') {
-    logger.info({}, 'embedded mode on loopback: no authentication is required');
+  if (!authentication.authenticator.required) {
+    logger.info(
+      { workspace: scopeKey(defaultScope) },
+      'embedded mode on loopback without authentication: every local caller is the admin of the default workspace',
+    );
   }
 
   return {
     url,
-    workspace,
-    automation: runtime.automation,
+    workspace: primary.workspace,
+    automation: primary.automation,
     clock,
-    timers,
+    timers: primary.timers,
+    workspaces,
     async stop() {
       clearInterval(antiEntropy);
-      await timers.stop();
+      for (const follower of followers) await follower.stop();
+      for (const entry of served) await entry.timers.stop();
       // Let running attempts report, so their outcome is recorded rather than timed out later.
       await Promise.race([
         drainInProcessTasks(locations),
         new Promise((done) => setTimeout(done, 10_000).unref()),
       ]);
-      await runtime.close();
+      for (const entry of served) await entry.runtime.close();
       await graphql.close();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
-      await compaction.stop();
+      for (const entry of served) await entry.compaction.stop();
     },
   };
+}
+
+function earliest(times: readonly (number | undefined)[]): number | undefined {
+  let min: number | undefined;
+  for (const time of times) if (time !== undefined && (min === undefined || time < min)) min = time;
+  return min;
 }
 
 /** Waits for in-process code locations' running task attempts; true when there were any. */
@@ -237,9 +335,4 @@ function isInProcess(location: CodeLocation & TaskExecutor): location is InProce
 function requireCallbacks(callbacks: TaskCallbacks | undefined): TaskCallbacks {
   if (callbacks === undefined) throw new Error('task callbacks are not ready yet');
   return callbacks;
-}
-
-function requireAutomation(automation: Automation | undefined): Automation {
-  if (automation === undefined) throw new Error('automation is not ready yet');
-  return automation;
 }

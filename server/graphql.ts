@@ -1,10 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import { type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { ErrorCode, isServoError } from '../engine/errors.js';
 import type { Logger } from '../engine/logging.js';
-import { type ApiContext, type ApiServices, createApiContext } from '../resolvers/context.js';
+import { type ApiContext, type ApiServices, createApiContext, type Principal } from '../resolvers/context.js';
 import {
   type Authenticator,
   type Credentials,
@@ -12,6 +14,7 @@ import {
   credentialsFromHeaders,
 } from './auth.js';
 import { graphiqlAssetRoutes, renderOfflineGraphiQL } from './graphiql.js';
+import { createErrorMasker, workspaceNotServed } from './graphql-errors.js';
 import { type GraphqlLimits, limitsPlugin } from './graphql-limits.js';
 import type { RouteHandler } from './http-server.js';
 
@@ -49,6 +52,12 @@ interface ServerContext {
  */
 export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServer {
   const { authenticator, services, logger } = options;
+  const masker = createErrorMasker(logger);
+  /** The request's context: who is calling, and the one workspace their credential is for. */
+  const contextFor = async (credentials: Credentials): Promise<ApiContext> => {
+    const principal = await authenticator.authenticate(credentials);
+    return apiContextOf(services, principal);
+  };
   const graphiql: GraphiQLOptions = {
     title: 'Servo',
     subscriptionsProtocol: 'WS',
@@ -63,22 +72,26 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
     landingPage: false,
     graphiql,
     renderGraphiQL: (graphiqlOptions) => renderOfflineGraphiQL(GRAPHQL_ENDPOINT, graphiqlOptions),
-    maskedErrors: options.unmaskErrors === true ? false : { isDev: false },
+    maskedErrors: options.unmaskErrors === true ? false : { isDev: false, maskError: masker.maskError },
     logging: {
       debug: (...args) => logger.debug(logFields(args), 'graphql'),
       info: (...args) => logger.info(logFields(args), 'graphql'),
       warn: (...args) => logger.warn(logFields(args), 'graphql'),
-      error: (...args) => logger.error(logFields(args), 'unexpected error in a GraphQL request'),
+      // Errors the masker mapped are logged there, with their correlation id.
+      error: (...args) => {
+        if (args.some((arg) => masker.wasReported(arg))) return;
+        logger.error(logFields(args), 'unexpected error in a GraphQL request');
+      },
     },
     plugins: [limitsPlugin(options.limits) as Plugin],
-    context: async ({ request, req, connectionParams }) => {
-      const credentials: Credentials =
-        req !== undefined && connectionParams !== undefined
+    context: async ({ request, req, connectionParams }) =>
+      contextFor(
+        // Over graphql-ws there is no fetch Request: credentials come from the connection
+        // parameters, else from the upgrade request's headers.
+        (request as Request | undefined) === undefined && req !== undefined
           ? webSocketCredentials(connectionParams, req)
-          : credentialsFromHeaders(request.headers);
-      const principal = await authenticator.authenticate(credentials);
-      return createApiContext(services, principal);
-    },
+          : credentialsFromHeaders(request.headers),
+      ),
   });
 
   const assets = graphiqlAssetRoutes(GRAPHQL_ENDPOINT);
@@ -124,18 +137,27 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
       wsServer = new WebSocketServer({
         server,
         path: GRAPHQL_ENDPOINT,
-        maxPayload: options.limits.maxBodyBytes,
+        // A larger message closes the socket with 1009 (message too big).
+        maxPayload: options.limits.maxWebSocketMessageBytes,
       });
-      useServer<Record<string, unknown>, { request: IncomingMessage }>(
+      useServer<
+        Record<string, unknown>,
+        { request: IncomingMessage; socket: { close(code: number, reason: string): void } }
+      >(
         {
-          // A socket is refused (4403) unless its connection parameters or upgrade request authenticate.
+          // A socket is refused (4403, with the reason) unless its connection parameters or its
+          // upgrade request authenticate, for a workspace this server serves.
           onConnect: async (context) => {
             try {
-              await authenticator.authenticate(
-                webSocketCredentials(context.connectionParams, context.extra.request),
-              );
+              await contextFor(webSocketCredentials(context.connectionParams, context.extra.request));
               return true;
-            } catch {
+            } catch (error) {
+              const reason = error instanceof GraphQLError ? error.message : 'Forbidden';
+              // A close reason is at most 123 bytes.
+              context.extra.socket.close(
+                CloseCode.Forbidden,
+                Buffer.from(reason).subarray(0, 123).toString(),
+              );
               return false;
             }
           },
@@ -150,12 +172,20 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
             const document = enveloped.parse(params.query);
             const errors = enveloped.validate(enveloped.schema, document);
             if (errors.length > 0) return errors;
+            let contextValue: unknown;
+            try {
+              contextValue = await enveloped.contextFactory();
+            } catch (error) {
+              // A credential that stopped being valid (revoked key, expired token) ends the operation.
+              if (error instanceof GraphQLError) return [error];
+              throw error;
+            }
             const args: ExecutionArgs = {
               schema: enveloped.schema,
               operationName: params.operationName ?? null,
               document,
               variableValues: params.variables ?? null,
-              contextValue: await enveloped.contextFactory(),
+              contextValue,
               rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
             };
             return args;
@@ -177,6 +207,16 @@ function logFields(args: unknown[]): Record<string, unknown> {
   const error = args.find((arg) => arg instanceof Error);
   const rest = args.filter((arg) => arg !== error);
   return { ...(error === undefined ? {} : { err: error }), ...(rest.length === 0 ? {} : { details: rest }) };
+}
+
+/** The request context for `principal`, or a clear error when the server does not serve its workspace. */
+async function apiContextOf(services: ApiServices, principal: Principal): Promise<ApiContext> {
+  try {
+    return await createApiContext(services, principal);
+  } catch (error) {
+    if (isServoError(error, ErrorCode.NotFound)) throw workspaceNotServed(principal.scope);
+    throw error;
+  }
 }
 
 function webSocketCredentials(

@@ -9,8 +9,9 @@ export const MAX_ADVANCE_SECONDS = 366 * 24 * 3600;
 
 export interface VirtualClockDeps {
   clock: ManualClock;
-  timers: LocalTimerQueue;
-  automation: Automation;
+  /** The timer queue(s) of the workspace(s) the clock drives. */
+  timers: Pick<LocalTimerQueue, 'nextDueAt' | 'runDue'>;
+  automation: Pick<Automation, 'quiesce'>;
   /**
    * Waits for every task attempt handed to in-process code locations to finish. Resolves true
    * when there was any to wait for.

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { CodeLocationRegistry } from '../code-location/code-location.js';
+import { type AdmissionPolicy, DEFAULT_ADMISSION_POLICY } from '../controllers/admission.js';
 import type { ProjectionTables } from '../fold/state.js';
 import type { Segment } from '../ledger/ledger.js';
 import type { Logger } from '../logging.js';
@@ -26,6 +27,8 @@ export interface AutomationOptions {
   codeLocations: CodeLocationRegistry;
   logger: Logger;
   limits?: Partial<AutomationLimits>;
+  /** The policy the admission reactor applies (default: the default policy). */
+  admission?: AdmissionPolicy;
   domains: readonly TimerDomain[];
   reactors: readonly Reactor[];
 }
@@ -42,6 +45,7 @@ export class Automation implements AutomationContext {
   readonly timers: TimerQueue;
   readonly codeLocations: CodeLocationRegistry;
   readonly limits: AutomationLimits;
+  readonly admission: AdmissionPolicy;
   readonly logger: Logger;
   private readonly domains = new Map<string, TimerDomain>();
   private readonly reactors: readonly Reactor[];
@@ -60,6 +64,7 @@ export class Automation implements AutomationContext {
     this.codeLocations = options.codeLocations;
     this.logger = options.logger;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.admission = options.admission ?? DEFAULT_ADMISSION_POLICY;
     this.reactors = options.reactors;
     for (const domain of options.domains) for (const kind of domain.kinds) this.domains.set(kind, domain);
     const kindOf: Record<string, string> = {

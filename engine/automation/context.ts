@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { CodeLocationRegistry } from '../code-location/code-location.js';
+import type { AdmissionPolicy } from '../controllers/admission.js';
 import type { ProjectionTables } from '../fold/state.js';
 import type { Segment } from '../ledger/ledger.js';
 import type { Logger } from '../logging.js';
@@ -20,6 +21,8 @@ export interface AutomationContext {
   readonly timers: TimerQueue;
   readonly codeLocations: CodeLocationRegistry;
   readonly limits: AutomationLimits;
+  /** The admission policy runs are started under (the queue view explains it). */
+  readonly admission: AdmissionPolicy;
   readonly logger: Logger;
   /** The projections as folded so far (call `sync()` first to see the ledger head). */
   tables(): ProjectionTables;

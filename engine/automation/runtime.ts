@@ -32,6 +32,12 @@ export interface AutomationRuntimeOptions {
   admission?: AdmissionPolicyInput;
   /** Lifetime of task tokens (default 24 h). */
   taskTokenTtlSeconds?: number;
+  /**
+   * Whether this process runs the reactors (run requests, backfill planning, admission, dispatch,
+   * task timers). Default true. A process that only serves the API and records operators' commands
+   * leaves them to the workers, which see its appends by following the ledger.
+   */
+  reactors?: boolean;
 }
 
 export interface AutomationRuntime {
@@ -67,6 +73,7 @@ export function createAutomationRuntime(options: AutomationRuntimeOptions): Auto
     codeLocations: options.codeLocations,
     logger: options.logger,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    admission: admission.policy,
     domains: [
       scheduleTimers,
       createSensorPollDomain(),
@@ -74,7 +81,8 @@ export function createAutomationRuntime(options: AutomationRuntimeOptions): Auto
       taskTimers.domain,
       admission.domain,
     ],
-    reactors: [runRequests, planner, admission, dispatcher, taskTimers.reactor],
+    reactors:
+      options.reactors === false ? [] : [runRequests, planner, admission, dispatcher, taskTimers.reactor],
   });
   const callbacks = createTaskCallbacks(automation, tokens);
   return {

@@ -43,6 +43,11 @@ describe('run commands', () => {
     );
     await h.settle();
     expect(runKey).toBe('adhoc-1');
+    const again = { assetSelection: ['raw'], partitionKeys: ['2026-01-05'], runKey: 'adhoc-1' };
+    expect(await requestRun(h.automation, again, 'bob')).toEqual({ runId, runKey, conflicting: false });
+    const other = { ...again, partitionKeys: ['2026-01-06'] };
+    expect(await requestRun(h.automation, other, 'bob')).toEqual({ runId, runKey, conflicting: true });
+    expect(h.tables.runKeyConflicts.size).toBe(1);
     expect(h.tables.runs.get(runId)).toMatchObject({
       status: 'SUCCESS',
       lane: 'manual',
@@ -66,6 +71,35 @@ describe('run commands', () => {
       requestRun(h.automation, { assetSelection: ['raw'], partitionKeys: ['not-a-date'] }, 'a'),
     ).rejects.toMatchObject({ code: ErrorCode.InvalidInput });
     expect((await h.workspace.ledger.discoverHead()).seq).toBe(before);
+  });
+
+  it('requests a run over a partition range, checked like the keys it stands for', async () => {
+    const h = await harness();
+    const { runId } = await requestRun(
+      h.automation,
+      { assetSelection: ['raw'], partitionRange: { start: '2026-01-05', end: '2026-01-07' } },
+      'alice',
+    );
+    await h.settle();
+    expect(h.tables.runs.get(runId)).toMatchObject({
+      status: 'SUCCESS',
+      partitionKeys: ['2026-01-05', '2026-01-06', '2026-01-07'],
+    });
+    const range = (start: string, end: string) =>
+      requestRun(h.automation, { assetSelection: ['raw'], partitionRange: { start, end } }, 'a');
+    await expect(range('2026-01-07', '2026-01-05')).rejects.toThrow(/is empty/);
+    await expect(range('2025-12-01', '2026-01-05')).rejects.toMatchObject({ code: ErrorCode.InvalidInput });
+    await expect(
+      requestRun(
+        h.automation,
+        {
+          assetSelection: ['raw'],
+          partitionKeys: ['2026-01-05'],
+          partitionRange: { start: '2026-01-05', end: '2026-01-05' },
+        },
+        'a',
+      ),
+    ).rejects.toThrow(/not both/);
   });
 
   it('terminates queued runs, skips finished ones, and deletes only finished runs', async () => {

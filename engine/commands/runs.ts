@@ -3,6 +3,7 @@ import type { AutomationContext } from '../automation/context.js';
 import { TERMINATE_GRACE_MS, terminateTimer } from '../automation/tasks.js';
 import { invalidInput, notFound } from '../errors.js';
 import { isTerminalRun } from '../fold/runs.js';
+import type { ProjectionTables } from '../fold/state.js';
 import { draft, type EventDraft } from '../model/catalog.js';
 import { AssetKey, Lane, Name, PartitionKey, Tags } from '../model/common.js';
 import { requestFingerprint } from '../model/fingerprint.js';
@@ -13,6 +14,8 @@ import { partitionSpaceOf } from '../queries/partitions.js';
 export const RunRequestInput = z.object({
   assetSelection: z.array(AssetKey).min(1, 'select at least one asset').max(10_000),
   partitionKeys: z.array(PartitionKey).max(10_000).optional(),
+  /** Instead of `partitionKeys`: every partition from `start` to `end` (inclusive) of the selection. */
+  partitionRange: z.object({ start: PartitionKey, end: PartitionKey }).optional(),
   /** Idempotency: the same run key never requests a second run. Defaults to a fresh one. */
   runKey: z
     .string()
@@ -31,22 +34,29 @@ let lastId: string | undefined;
 /**
  * Requests a run of assets (and partitions) by hand: validated against the asset definitions, then
  * recorded as a `RunRequested` in the manual lane under its run key. Returns the run id, which is
- * derived from the run key, so it is known before the run exists.
+ * derived from the run key, so it is known before the run exists; `conflicting` when the run key
+ * was already used for other work (the conflict is recorded, and the run id is the first request's).
  */
 export async function requestRun(
   ctx: AutomationContext,
   input: RunRequestInput,
   actor: string,
-): Promise<{ runId: string; runKey: string }> {
+): Promise<{ runId: string; runKey: string; conflicting: boolean }> {
   const parsed = RunRequestInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw invalidInput(`invalid run request: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const value = parsed.data;
+  if (value.partitionKeys !== undefined && value.partitionRange !== undefined) {
+    throw invalidInput('name the partitions to run either as keys or as a range, not both');
+  }
   await ctx.sync();
   const tables = ctx.tables();
   const now = ctx.clock.now().getTime();
+  if (value.partitionRange !== undefined) {
+    value.partitionKeys = partitionsInRange(tables, value.assetSelection, value.partitionRange, now);
+  }
   for (const assetKey of value.assetSelection) {
     const asset = tables.assetDefinitions.get(assetKey);
     if (asset === undefined)
@@ -60,15 +70,16 @@ export async function requestRun(
   }
   lastId = nextUlid(lastId, now);
   const runKey = value.runKey ?? `manual:${lastId}`;
+  const fingerprint = requestFingerprint({
+    assetSelection: value.assetSelection,
+    partitionKeys: value.partitionKeys,
+  });
   await ctx.append([
     draft(
       'run.requested.v1',
       {
         runKey,
-        requestFingerprint: requestFingerprint({
-          assetSelection: value.assetSelection,
-          partitionKeys: value.partitionKeys,
-        }),
+        requestFingerprint: fingerprint,
         assetSelection: value.assetSelection,
         ...(value.partitionKeys === undefined ? {} : { partitionKeys: value.partitionKeys }),
         source: { kind: 'manual', requestedBy: actor, requestId: lastId },
@@ -80,7 +91,35 @@ export async function requestRun(
       new Date(now),
     ),
   ]);
-  return { runId: ctx.workspace.runIdFor(runKey), runKey };
+  const conflicting = ctx.tables().runKeyIndex.get(runKey)?.requestFingerprint !== fingerprint;
+  return { runId: ctx.workspace.runIdFor(runKey), runKey, conflicting };
+}
+
+/** Most partitions one run request may name. */
+const MAX_RUN_PARTITIONS = 10_000;
+
+/** The keys from `start` to `end` of the first partitioned asset of a selection, in order. */
+function partitionsInRange(
+  tables: ProjectionTables,
+  assetSelection: readonly string[],
+  range: { start: string; end: string },
+  now: number,
+): string[] {
+  for (const assetKey of assetSelection) {
+    const partitions = tables.assetDefinitions.get(assetKey)?.partitions;
+    if (partitions === null || partitions === undefined) continue;
+    const space = partitionSpaceOf(tables, partitions, now, assetKey);
+    const from = space.indexOf(range.start);
+    const to = space.indexOf(range.end);
+    if (to < from) throw invalidInput(`the partition range ${range.start}..${range.end} is empty`);
+    if (to - from + 1 > MAX_RUN_PARTITIONS) {
+      throw invalidInput(
+        `the partition range ${range.start}..${range.end} has ${to - from + 1} partitions; a run may have ${MAX_RUN_PARTITIONS} (launch a backfill instead)`,
+      );
+    }
+    return [...space.keys(from, to + 1)];
+  }
+  throw invalidInput('a partition range needs a partitioned asset in the selection');
 }
 
 /**

@@ -346,6 +346,8 @@ export interface SensorDryRunResult {
   skipReason: string | null;
   error: ErrorInfo | null;
   runRequests: DryRunRunRequest[];
+  /** Keys the evaluation would add to or delete from dynamic partitions definitions. */
+  dynamicPartitionsRequests: { partitionsDefName: string; added: string[]; deleted: string[] }[];
 }
 
 /**
@@ -403,5 +405,16 @@ export async function sensorDryRun(
         conflict: existing !== undefined && existing.requestFingerprint !== request.requestFingerprint,
       };
     }),
+    dynamicPartitionsRequests: decision.drafts.flatMap((event) =>
+      event.type === 'partitions.dynamic-changed.v1'
+        ? [
+            {
+              partitionsDefName: event.payload.partitionsDefName,
+              added: event.payload.added,
+              deleted: event.payload.deleted,
+            },
+          ]
+        : [],
+    ),
   };
 }

@@ -130,6 +130,29 @@ describe('backfill queries', () => {
     );
   });
 
+  it('list backfills created in a window, continue after a cursor the filter excludes, and refuse an unknown one', async () => {
+    const h = await harness();
+    const ids: string[] = [];
+    const times: number[] = [];
+    for (const day of ['01', '02', '03']) {
+      times.push(h.clock.now().getTime());
+      ids.push(
+        await launch(h, { selector: range(`2025-01-${day}`, `2025-01-${day}`), maxConcurrentRuns: 1 }),
+      );
+      h.clock.advance(1000);
+    }
+    const window = listBackfills(h.tables, { createdAfter: times[0], createdBefore: times[2] });
+    expect(window.backfills.map((b) => b.backfillId)).toEqual([ids[1]]);
+    const older = listBackfills(h.tables, { createdBefore: times[1], cursor: ids[2] });
+    expect(older.backfills.map((b) => b.backfillId)).toEqual([ids[0]]);
+    expect(() => listBackfills(h.tables, { cursor: 'bf_unknown' })).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.InvalidInput,
+        message: 'cursor bf_unknown is not a backfill id',
+      }),
+    );
+  });
+
   it('count partitions and chunks by where they stand, and give each partition its status from its chunk', async () => {
     const h = await harness();
     const id = await launch(h, {

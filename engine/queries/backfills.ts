@@ -16,7 +16,7 @@ import { type BackfillChunkRow, type BackfillRow, ChunkState } from '../projecti
  */
 
 export const DEFAULT_BACKFILL_PAGE = 50;
-export const MAX_BACKFILL_PAGE = 200;
+export const MAX_BACKFILL_PAGE = 1000;
 export const DEFAULT_PARTITION_PAGE = 100;
 export const MAX_PARTITION_PAGE = 5000;
 
@@ -115,6 +115,9 @@ export interface ListBackfillsOptions {
   statuses?: readonly string[];
   /** Only retries of this backfill. */
   parentBackfillId?: string;
+  /** Only backfills created before / after these instants (epoch ms, exclusive). */
+  createdBefore?: number;
+  createdAfter?: number;
   /** The last backfill id of the previous page (Dagster's cursor). */
   cursor?: string;
   limit?: number;
@@ -131,17 +134,35 @@ export function listBackfills(
     .filter(
       (row) =>
         (statuses === undefined || statuses.has(row.state)) &&
-        (options.parentBackfillId === undefined || row.parentBackfillId === options.parentBackfillId),
+        (options.parentBackfillId === undefined || row.parentBackfillId === options.parentBackfillId) &&
+        (options.createdBefore === undefined || row.createdAt < options.createdBefore) &&
+        (options.createdAfter === undefined || row.createdAt > options.createdAfter),
     )
-    .sort((a, b) => b.createdAt - a.createdAt || (a.backfillId < b.backfillId ? 1 : -1));
-  const start =
-    options.cursor === undefined ? 0 : rows.findIndex((row) => row.backfillId === options.cursor) + 1;
+    .sort(newerFirst);
+  let start = 0;
+  if (options.cursor !== undefined) {
+    const at = rows.findIndex((row) => row.backfillId === options.cursor);
+    if (at < 0 && !tables.backfills.has(options.cursor)) {
+      throw invalidInput(`cursor ${options.cursor} is not a backfill id`, { cursor: options.cursor });
+    }
+    // A cursor backfill the filters exclude: continue after where it would sort.
+    start =
+      at >= 0
+        ? at + 1
+        : rows.filter((row) => newerFirst(row, tables.backfills.get(options.cursor!)!) < 0).length;
+  }
   const page = rows.slice(start, start + limit);
   const last = page.at(-1);
   return {
     backfills: page.map(backfillView),
     cursor: last !== undefined && start + limit < rows.length ? last.backfillId : null,
   };
+}
+
+function newerFirst(a: BackfillRow, b: BackfillRow): number {
+  return (
+    b.createdAt - a.createdAt || (a.backfillId < b.backfillId ? 1 : a.backfillId > b.backfillId ? -1 : 0)
+  );
 }
 
 export interface ChunkView {
@@ -281,7 +302,8 @@ export function backfillPartitionStatuses(
   return page;
 }
 
-function partitionState(
+/** Where one partition of a planned chunk stands for one asset. */
+export function partitionState(
   tables: ProjectionTables,
   chunk: BackfillChunkRow,
   failed: ReadonlySet<string>,

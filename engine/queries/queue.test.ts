@@ -8,7 +8,7 @@ import type { Lane } from '../model/common.js';
 import { AutomationHarness } from '../testing/automation-harness.js';
 import { runRequest } from '../testing/payloads.js';
 import { createTimedExecutor } from '../testing/timed-executor.js';
-import { laneBacklog, queuedRuns } from './queue.js';
+import { laneBacklog, queuedRuns, queuePlaces } from './queue.js';
 
 const MINUTE = 60_000;
 const start = Date.UTC(2026, 0, 5);
@@ -128,6 +128,32 @@ describe('queued runs view', () => {
       reason: 'nothing holds it back: it starts on the next admission pass',
     });
     expect(view.runs[1]).toMatchObject({ runId: waiting.sensor, position: 2, admissible: false });
+    await h.stop();
+  });
+});
+
+describe('queue places', () => {
+  it('tells each queued run asked about its place and reason, and leaves other runs out', async () => {
+    const { h, running, waiting } = await queue();
+    const now = h.clock.now().getTime();
+    const places = queuePlaces(h.tables, policy, now, [
+      waiting.backfill1,
+      waiting.sensor,
+      running[0]!,
+      'nope',
+    ]);
+    expect(Object.fromEntries(places)).toEqual({
+      [waiting.sensor]: {
+        position: 2,
+        admissible: false,
+        reason: 'lane sensor rate limit: 1 run per 3600 s reached',
+      },
+      [waiting.backfill1]: {
+        position: 4,
+        admissible: false,
+        reason: 'pool warehouse is full (1/1); 2 runs ahead wait for it too',
+      },
+    });
     await h.stop();
   });
 });

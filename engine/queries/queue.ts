@@ -113,6 +113,25 @@ function admissionInputs(tables: ProjectionTables, policy: AdmissionPolicy, now:
   return { queued, admitted };
 }
 
+/** What holds a queued run back, if anything (null: nothing; it starts on the next pass). */
+type Waiting = { reason: string; cause: WaitCause; effectiveLane: string } | undefined;
+
+/**
+ * Every queued run in admission order, each with what holds it back: the runs admission would
+ * start now first, then the waiting ones.
+ */
+function rankQueue(tables: ProjectionTables, policy: AdmissionPolicy, now: number) {
+  const { queued, admitted } = admissionInputs(tables, policy, now);
+  const decision = decideAdmissions(queued, admitted, policy, now);
+  const order: { runId: string; waiting: Waiting }[] = [
+    ...decision.admit.map((run) => ({ runId: run.runId, waiting: undefined })),
+    ...decision.waiting.map((run) => ({ runId: run.runId, waiting: run })),
+  ];
+  return { queued, order, wakeAt: decision.wakeAt };
+}
+
+const ADMISSIBLE_REASON = 'nothing holds it back: it starts on the next admission pass';
+
 /** The queued runs in admission order, one page, with position and reason. */
 export function queuedRuns(
   tables: ProjectionTables,
@@ -126,14 +145,9 @@ export function queuedRuns(
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_QUEUE_PAGE) {
     throw invalidInput(`limit must be an integer from 1 to ${MAX_QUEUE_PAGE}`);
   }
-  const { queued, admitted } = admissionInputs(tables, policy, now);
-  const decision = decideAdmissions(queued, admitted, policy, now);
+  const { queued, order, wakeAt } = rankQueue(tables, policy, now);
   const byId = new Map(queued.map((run) => [run.runId, run]));
-  const view = (
-    runId: string,
-    position: number,
-    waiting: { reason: string; cause: WaitCause; effectiveLane: string } | undefined,
-  ): QueuedRunView => {
+  const view = (runId: string, position: number, waiting: Waiting): QueuedRunView => {
     const row = tables.runs.get(runId)!;
     return {
       runId,
@@ -147,20 +161,45 @@ export function queuedRuns(
       waitingMs: Math.max(0, now - row.createdAt),
       position,
       admissible: waiting === undefined,
-      reason: waiting?.reason ?? 'nothing holds it back: it starts on the next admission pass',
+      reason: waiting?.reason ?? ADMISSIBLE_REASON,
       cause: waiting?.cause ?? null,
     };
   };
-  const admissibleCount = decision.admit.length;
-  const runs: QueuedRunView[] = [];
-  for (let index = offset; index < Math.min(queued.length, offset + limit); index++) {
-    if (index < admissibleCount) runs.push(view(decision.admit[index]!.runId, index + 1, undefined));
-    else {
-      const waiting = decision.waiting[index - admissibleCount]!;
-      runs.push(view(waiting.runId, index + 1, waiting));
-    }
-  }
-  return { runs, totalCount: queued.length, nextRateWindowAt: decision.wakeAt };
+  const runs = order
+    .slice(offset, offset + limit)
+    .map((place, index) => view(place.runId, offset + index + 1, place.waiting));
+  return { runs, totalCount: queued.length, nextRateWindowAt: wakeAt };
+}
+
+export interface QueuePlace {
+  /** 1-based place in admission order. */
+  position: number;
+  admissible: boolean;
+  reason: string;
+}
+
+/**
+ * Where each of `runIds` that is queued stands (the same order and reasons as `queuedRuns`).
+ * Other runs are left out. Costs one pass over the runs, whatever the number asked about.
+ */
+export function queuePlaces(
+  tables: ProjectionTables,
+  policy: AdmissionPolicy,
+  now: number,
+  runIds: readonly string[],
+): Map<string, QueuePlace> {
+  const places = new Map<string, QueuePlace>();
+  const wanted = new Set(runIds.filter((runId) => tables.runs.get(runId)?.status === RunStatus.Queued));
+  if (wanted.size === 0) return places;
+  rankQueue(tables, policy, now).order.forEach((place, index) => {
+    if (!wanted.has(place.runId)) return;
+    places.set(place.runId, {
+      position: index + 1,
+      admissible: place.waiting === undefined,
+      reason: place.waiting?.reason ?? ADMISSIBLE_REASON,
+    });
+  });
+  return places;
 }
 
 export interface LaneBacklog {

@@ -35,6 +35,8 @@ export interface WorkspaceHealth {
   published: { seq: number; eventId: string | null };
   /** Segments written to the ledger but not yet published. */
   compactionLagSegments: number;
+  /** Why this process's last compaction failed; null when it succeeded (or none ran yet). */
+  lastCompactionError: string | null;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface WorkspaceHealth {
  * the projections at once; catch up with what other processes appended; publish (compact).
  */
 export class Workspace {
+  private compactionError: Error | undefined;
+
   private constructor(
     readonly scope: Scope,
     readonly ledger: Ledger,
@@ -104,8 +108,15 @@ export class Workspace {
    * deltas have grown past the merge limits.
    */
   async compact(): Promise<PublishResult> {
-    await this.projections.catchUp();
-    return this.projections.publish({ merge: this.projections.needsMerge() });
+    try {
+      await this.projections.catchUp();
+      const result = await this.projections.publish({ merge: this.projections.needsMerge() });
+      this.compactionError = undefined;
+      return result;
+    } catch (error) {
+      this.compactionError = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
   }
 
   /** Rebuilds the projections from the ledger alone and publishes them as a new base. */
@@ -120,6 +131,7 @@ export class Workspace {
       folded: this.projections.watermark,
       published: this.projections.published,
       compactionLagSegments: Math.max(0, head.seq - this.projections.published.seq),
+      lastCompactionError: this.compactionError?.message ?? null,
     };
   }
 }

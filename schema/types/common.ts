@@ -1,8 +1,16 @@
+import { valueFromASTUntyped } from 'graphql';
 import { REPOSITORY_NAME } from '../../resolvers/models.js';
 import { builder } from '../builder.js';
 import { AssetKeyRef } from '../refs.js';
 
 /** Types used across the schema: asset keys, tags, selectors, and the shared enums. */
+
+builder.scalarType('RunConfigData', {
+  description: "Dagster's run configuration: a JSON object or a YAML string. Servo runs take none.",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast) => valueFromASTUntyped(ast),
+});
 
 AssetKeyRef.implement({
   fields: (t) => ({ path: t.exposeStringList('path') }),

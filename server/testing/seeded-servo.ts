@@ -62,7 +62,8 @@ export async function startSeededServo(options: SeededServoOptions = {}): Promis
     SERVO_EXAMPLE_INBOX: inbox,
     ...options.env,
   });
-  const servo = await startEmbedded(env, pino({ level: 'warn' }));
+  // The example fails some attempts on purpose; tests stay quiet unless asked (SERVO_TEST_LOG_LEVEL).
+  const servo = await startEmbedded(env, pino({ level: process.env.SERVO_TEST_LOG_LEVEL ?? 'silent' }));
   const url = servo.url;
 
   const graphql = async <T>(

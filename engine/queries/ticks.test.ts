@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { createProjectionState, type ProjectionTables } from '../fold/state.js';
+import { draft } from '../model/catalog.js';
+import type { ChangeListener } from '../projections/projection-store.js';
+import type { ScheduleTickRow } from '../projections/tables/index.js';
+import { AutomationHarness } from '../testing/automation-harness.js';
+import { SortedBlocks } from './sorted-blocks.js';
+import { TickHistory, type TickHistoryQuery, type TickStatus, tickIdOf } from './ticks.js';
+
+const START = Date.UTC(2026, 10, 20);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function scheduleTick(scheduleId: string, dueAt: number, status: 'SUCCESS' | 'SKIPPED' | 'FAILURE') {
+  return draft(
+    'schedule.ticked.v1',
+    {
+      scheduleId,
+      tickId: `${scheduleId}:${dueAt / 1000}`,
+      scheduledFor: iso(dueAt),
+      trigger: 'cron',
+      status,
+      runKeys: [],
+      definitionVersion: 'v1',
+      ...(status === 'SKIPPED' ? { skipReason: 'nothing to do' } : {}),
+      ...(status === 'FAILURE' ? { error: { message: 'boom' } } : {}),
+    },
+    iso(dueAt),
+  );
+}
+
+function pollEvaluation(sensorId: string, dueAt: number, status: 'SUCCESS' | 'SKIPPED') {
+  return draft(
+    'sensor.evaluated.v1',
+    {
+      sensorId,
+      evalId: `${sensorId}:poll:${dueAt / 1000}`,
+      trigger: { kind: 'poll', dueAt: iso(dueAt) },
+      cursorBefore: null,
+      cursorAfter: null,
+      status,
+      runKeys: [],
+    },
+    iso(dueAt),
+  );
+}
+
+const STATUSES: ('SUCCESS' | 'SKIPPED' | 'FAILURE')[] = ['SUCCESS', 'SKIPPED', 'SUCCESS', 'FAILURE'];
+
+/** Ticks of `sales:every` every 15 s (statuses cycling), of another schedule, and of a sensor. */
+async function seeded(count: number) {
+  const h = await AutomationHarness.create({ start: START });
+  const drafts = [];
+  for (let i = 0; i < count; i++) {
+    drafts.push(scheduleTick('sales:every', START + i * 15_000, STATUSES[i % 4]!));
+    drafts.push(scheduleTick('sales:other', START + i * 15_000 + 1000, 'SUCCESS'));
+    drafts.push(pollEvaluation('sales:every', START + i * 30_000, 'SKIPPED'));
+  }
+  await h.automation.append(drafts);
+  return h;
+}
+
+const query = (extra: Partial<TickHistoryQuery> = {}): TickHistoryQuery => ({
+  instigationType: 'SCHEDULE',
+  instigatorId: 'sales:every',
+  limit: 100,
+  ...extra,
+});
+
+const ids = (history: TickHistory, tables: ProjectionTables, q: TickHistoryQuery) =>
+  history.page(tables, q).map(tickIdOf);
+
+describe('tick history', () => {
+  it("returns one instigator's ticks newest first, apart from other schedules and from sensors", async () => {
+    const h = await seeded(6);
+    const history = new TickHistory(h.workspace.projections);
+    expect(ids(history, h.tables, query())).toEqual(
+      [5, 4, 3, 2, 1, 0].map((i) => `sales:every:${(START + i * 15_000) / 1000}`),
+    );
+    const sensor = ids(history, h.tables, query({ instigationType: 'SENSOR' }));
+    expect(sensor).toEqual([5, 4, 3, 2, 1, 0].map((i) => `sales:every:poll:${(START + i * 30_000) / 1000}`));
+  });
+
+  it('filters by status and by time, with both bounds exclusive', async () => {
+    const h = await seeded(8);
+    const history = new TickHistory(h.workspace.projections);
+    const at = (i: number) => `sales:every:${(START + i * 15_000) / 1000}`;
+    expect(ids(history, h.tables, query({ statuses: ['SUCCESS'] }))).toEqual([at(6), at(4), at(2), at(0)]);
+    expect(ids(history, h.tables, query({ statuses: ['FAILURE', 'SKIPPED'] }))).toEqual([
+      at(7),
+      at(5),
+      at(3),
+      at(1),
+    ]);
+    expect(ids(history, h.tables, query({ statuses: ['STARTED'] }))).toEqual([]);
+    expect(
+      ids(history, h.tables, query({ beforeMs: START + 5 * 15_000, afterMs: START + 2 * 15_000 })),
+    ).toEqual([at(4), at(3)]);
+  });
+
+  it('pages with the last tick id as cursor, without gaps or repeats, also under a status filter', async () => {
+    const h = await seeded(20);
+    const history = new TickHistory(h.workspace.projections);
+    for (const statuses of [undefined, ['SUCCESS', 'FAILURE'] as TickStatus[]]) {
+      const all = ids(history, h.tables, query({ ...(statuses ? { statuses } : {}) }));
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = ids(
+          history,
+          h.tables,
+          query({ limit: 3, ...(statuses ? { statuses } : {}), ...(cursor ? { cursor } : {}) }),
+        );
+        paged.push(...page);
+        if (page.length < 3) break;
+        cursor = page[page.length - 1];
+      }
+      expect(paged).toEqual(all);
+    }
+  });
+
+  it('accepts the id of an expired tick as cursor by its time, and refuses an unreadable cursor', async () => {
+    const h = await seeded(5);
+    const history = new TickHistory(h.workspace.projections);
+    const gone = `sales:every:${(START + 3 * 15_000) / 1000 + 1}`;
+    expect(ids(history, h.tables, query({ cursor: gone }))).toEqual(
+      [3, 2, 1, 0].map((i) => `sales:every:${(START + i * 15_000) / 1000}`),
+    );
+    expect(() => history.page(h.tables, query({ cursor: 'not a cursor' }))).toThrow(/unreadable tick cursor/);
+    expect(() => history.page(h.tables, query({ limit: 0 }))).toThrow(/limit/);
+  });
+
+  it('takes in ticks folded after it was built, and drops ticks expired by retention', async () => {
+    const h = await AutomationHarness.create({
+      start: START,
+      retention: {
+        tickDays: 1,
+        sensorEvalDays: 1,
+        conflictDays: 1,
+        idempotencyKeyDays: 1,
+        terminalRunDays: 1,
+        firedTimerDays: 1,
+      },
+    });
+    const history = new TickHistory(h.workspace.projections);
+    expect(history.page(h.tables, query())).toEqual([]);
+    await h.automation.append([scheduleTick('sales:every', START, 'SUCCESS')]);
+    await h.automation.append([scheduleTick('sales:every', START + 15_000, 'FAILURE')]);
+    expect(ids(history, h.tables, query())).toEqual([
+      `sales:every:${START / 1000 + 15}`,
+      `sales:every:${START / 1000}`,
+    ]);
+
+    h.clock.set(START + 2 * 86_400_000);
+    const later = START + 2 * 86_400_000;
+    await h.automation.append([scheduleTick('sales:every', later, 'SUCCESS')]);
+    expect(ids(history, h.tables, query())).toEqual([`sales:every:${later / 1000}`]);
+    expect(history.size).toBe(1);
+  });
+
+  it('reads only the rows of the page it returns, out of a quarter of a million ticks', () => {
+    const state = createProjectionState();
+    const listeners: ChangeListener[] = [];
+    const store = {
+      state,
+      subscribe: (listener: ChangeListener) => {
+        listeners.push(listener);
+        return () => undefined;
+      },
+    };
+    const row = (scheduleId: string, i: number): ScheduleTickRow => ({
+      tickId: `${scheduleId}:${START / 1000 + i}`,
+      scheduleId,
+      scheduledFor: START + i * 1000,
+      trigger: 'cron',
+      status: i % 10 === 0 ? 'FAILURE' : 'SUCCESS',
+      skipReason: null,
+      error: null,
+      runKeys: [],
+      runIds: [],
+      definitionVersion: 'v1',
+      droppedCount: null,
+      droppedFirstDueFor: null,
+      droppedLastDueFor: null,
+      recordedAt: START + i * 1000,
+      rowVersion: String(i),
+    });
+    state.tables.scheduleTicks.tracking = false;
+    for (let i = 0; i < 250_000; i++) {
+      const tick = row(i % 2 === 0 ? 'big:one' : 'big:two', i);
+      state.tables.scheduleTicks.set(tick.tickId, tick);
+    }
+    const history = new TickHistory(store);
+    let rowsRead = 0;
+    const counted = new Proxy(state.tables, {
+      get(target, table) {
+        const value = Reflect.get(target, table);
+        if (table !== 'scheduleTicks') return value;
+        return {
+          get: (key: string) => {
+            rowsRead += 1;
+            return target.scheduleTicks.get(key);
+          },
+        };
+      },
+    }) as ProjectionTables;
+
+    const middle = `big:one:${START / 1000 + 125_000}`;
+    const started = performance.now();
+    const page = history.page(counted, {
+      instigationType: 'SCHEDULE',
+      instigatorId: 'big:one',
+      statuses: ['FAILURE'],
+      cursor: middle,
+      limit: 25,
+    });
+    const elapsed = performance.now() - started;
+    expect(page.map(tickIdOf)).toEqual(
+      Array.from({ length: 25 }, (_, n) => `big:one:${START / 1000 + 124_990 - n * 10}`),
+    );
+    expect(rowsRead).toBe(25);
+    expect(elapsed).toBeLessThan(50);
+
+    // A new tick arrives through the change feed and is on the first page at once.
+    const fresh = row('big:one', 500_000);
+    state.tables.scheduleTicks.set(fresh.tickId, fresh);
+    for (const listener of listeners)
+      listener({ fromSeq: 1, toSeq: 1, tables: new Map([['scheduleTicks', new Set([fresh.tickId])]]) });
+    expect(
+      history
+        .page(state.tables, { instigationType: 'SCHEDULE', instigatorId: 'big:one', limit: 1 })
+        .map(tickIdOf),
+    ).toEqual([fresh.tickId]);
+  });
+});
+
+describe('sorted blocks', () => {
+  it('keeps items in order through random inserts and deletes, like a sorted array', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const blocks = new SortedBlocks<number>((a, b) => a - b, 4);
+    const reference: number[] = [];
+    for (let step = 0; step < 5000; step++) {
+      const value = Math.floor(random() * 1000);
+      if (random() < 0.6) {
+        if (!reference.includes(value)) {
+          blocks.insert(value);
+          reference.push(value);
+        }
+      } else {
+        const index = reference.indexOf(value);
+        expect(blocks.delete(value)).toBe(index >= 0);
+        if (index >= 0) reference.splice(index, 1);
+      }
+    }
+    reference.sort((a, b) => a - b);
+    expect(blocks.size).toBe(reference.length);
+    expect([...blocks.descendingBefore()]).toEqual([...reference].reverse());
+    const bound = reference[Math.floor(reference.length / 2)]!;
+    expect([...blocks.descendingBefore(bound)]).toEqual(reference.filter((v) => v < bound).reverse());
+    expect([...blocks.descendingBefore(bound + 0.5)]).toEqual(reference.filter((v) => v <= bound).reverse());
+    expect([...blocks.descendingBefore(-1)]).toEqual([]);
+    expect([...blocks.descendingBefore(10_000)]).toEqual([...reference].reverse());
+  });
+});
