@@ -13,6 +13,9 @@ const USAGE = `usage: servo <command>
 commands:
   rebuild   rebuild the projections of the local store from the ledger alone and publish them
   status    print the ledger head and projection watermarks of the local store
+  code-server MODULE
+            serve a code location (a module whose default export is defineDefinitions(…)) over
+            HTTP for Servo to call; see docs/code-location-protocol.md for its variables
   api-key create [--tenant T] [--workspace W] [--role viewer|operator|admin] [--name TEXT]
             make an API key: prints the key once, stores only its hash in SERVO_API_KEYS_FILE
   api-key list

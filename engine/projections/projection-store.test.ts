@@ -13,6 +13,7 @@ import { rowCounts, snapshotRows } from '../testing/snapshot.js';
 import { appendSegments, openFixture } from '../testing/workspace-fixture.js';
 import { Manifest, Pointer, parseJsonObject } from './manifest.js';
 import { describeParquetWithDuckDb } from './parquet/duckdb-inspect.js';
+import type { ChangeSet } from './projection-store.js';
 import { TABLES, type TableName } from './tables/index.js';
 
 const scenario = generateScenario({ days: 3 });
@@ -144,6 +145,72 @@ describe('projection store', () => {
     await a.projections.publish();
     await b.projections.publish();
     expect(seen).toEqual([1, 2, 3, 4]);
+  });
+
+  /** Every key a listener has heard of, by table: what an index built from the feed would hold. */
+  function heardKeys(projections: { subscribe(listener: (changes: ChangeSet) => void): () => void }) {
+    const heard = new Map<TableName, Set<string>>();
+    projections.subscribe((changes) => {
+      for (const [table, keys] of changes.tables) {
+        const set = heard.get(table) ?? new Set<string>();
+        for (const key of keys) set.add(key);
+        heard.set(table, set);
+      }
+    });
+    return heard;
+  }
+
+  function unheardRows(state: ReturnType<typeof createProjectionState>, heard: Map<TableName, Set<string>>) {
+    const missing: string[] = [];
+    for (const name of Object.keys(TABLES) as TableName[]) {
+      for (const [key] of state.tables[name].entries()) {
+        if (!heard.get(name)?.has(key)) missing.push(`${name}:${key}`);
+      }
+    }
+    return missing;
+  }
+
+  it('announces the rows of segments another publisher folded when a lost race adopts its manifest', async () => {
+    const a = await openFixture();
+    const b = await openFixture(a.store, {}, 2);
+    const heard = heardKeys(b.projections);
+    const third = Math.floor(scenario.length / 3);
+    await appendSegments(a.ledger, scenario.slice(0, third));
+    await b.projections.catchUp();
+    await appendSegments(a.ledger, scenario.slice(third, 2 * third));
+    await a.projections.catchUp();
+    await a.projections.publish();
+    // b has unpublished changes (the first third) and loses the race to a's manifest, which holds
+    // the second third too: rows b never folded itself.
+    expect((await b.projections.publish()).racesLost).toBe(1);
+    expect(b.projections.watermark.seq).toBe(2 * third);
+    expect(unheardRows(b.projections.state, heard)).toEqual([]);
+  });
+
+  it('announces the rows a reload brings in from what another process published', async () => {
+    const a = await openFixture();
+    const b = await openFixture(a.store, {}, 2);
+    const heard = heardKeys(b.projections);
+    await appendSegments(a.ledger, scenario.slice(0, 10));
+    await b.projections.catchUp();
+    await appendSegments(a.ledger, scenario.slice(10));
+    await a.projections.catchUp();
+    await a.projections.publish();
+    await b.projections.reload();
+    expect(b.projections.watermark.seq).toBe(scenario.length);
+    expect(unheardRows(b.projections.state, heard)).toEqual([]);
+    expect(snapshotRows(b.projections.state)).toEqual(snapshotRows(foldedInMemory()));
+  });
+
+  it('announces every row after a rebuild', async () => {
+    const fixture = await openFixture();
+    await appendSegments(fixture.ledger, scenario);
+    await fixture.projections.catchUp();
+    await fixture.projections.publish();
+    const heard = heardKeys(fixture.projections);
+    await fixture.projections.rebuild();
+    expect(heard.size).toBeGreaterThan(5);
+    expect(unheardRows(fixture.projections.state, heard)).toEqual([]);
   });
 });
 

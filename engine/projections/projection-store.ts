@@ -70,7 +70,11 @@ export interface ProjectionStoreOptions {
   random?: RandomSource;
 }
 
-/** Rows changed by folding one or more segments, by table. */
+/**
+ * Rows changed by folding one or more segments, by table — or, when this process adopted rows it
+ * did not fold itself (published by another process after a lost race, reloaded, or rebuilt),
+ * every row that may differ from what subscribers last heard of.
+ */
 export interface ChangeSet {
   fromSeq: number;
   toSeq: number;
@@ -126,6 +130,11 @@ export class ProjectionStore {
   private notifiedThrough = 0;
   private readonly listeners = new Set<ChangeListener>();
   private pendingChanges: Map<TableName, Set<string>> = new Map();
+  /**
+   * Keys of rows replaced without being folded here (loaded from published files, unloaded by
+   * tombstones, rolled back), collected while listeners exist, and announced by `announceReplaced`.
+   */
+  private replaced: Map<TableName, Set<string>> | undefined;
   private lastUlid: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -228,6 +237,8 @@ export class ProjectionStore {
       for (let attempt = 0; attempt <= maxAttempts; attempt++) {
         const current = await this.readPointer();
         const head = await this.options.ledger.discoverHead();
+        this.collectReplaced();
+        this.noteAllKeys();
         for (const name of TABLE_NAMES) {
           const table = this.state.tables[name] as TableState<object>;
           table.clear();
@@ -249,6 +260,8 @@ export class ProjectionStore {
         }
         for (const name of TABLE_NAMES)
           (this.state.tables[name] as TableState<object>).tracking = this.options.publisher !== false;
+        this.noteAllKeys();
+        this.announceReplaced();
         this.manifest = current === undefined ? null : await this.readManifest(current.pointer.manifestPath);
         this.manifestPath = current?.pointer.manifestPath ?? null;
         this.pointerGeneration = current?.generation;
@@ -266,7 +279,14 @@ export class ProjectionStore {
 
   /** Discards the in-memory state and loads the published projections again. */
   reload(): Promise<void> {
-    return this.serial(() => this.loadPublished());
+    return this.serial(async () => {
+      const announcedBefore = this.notifiedThrough;
+      try {
+        await this.loadPublished();
+      } finally {
+        this.announceReplaced(this.publishedWatermark.seq, announcedBefore);
+      }
+    });
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -324,6 +344,8 @@ export class ProjectionStore {
 
   private async loadPublished(): Promise<void> {
     const current = await this.readPointer();
+    this.collectReplaced();
+    this.noteAllKeys();
     for (const name of TABLE_NAMES) {
       (this.state.tables[name] as TableState<object>).clear();
     }
@@ -376,7 +398,66 @@ export class ProjectionStore {
     const def = TABLES[name] as TableDef<object>;
     const table = this.state.tables[name] as TableState<object>;
     const decoded = await this.options.codec.decode(def.schema, object.body);
-    for (const row of columnsToRows(def, decoded)) table.load(def.keyOf(row), row);
+    const replaced = this.replacedKeys(name);
+    for (const row of columnsToRows(def, decoded)) {
+      const key = def.keyOf(row);
+      table.load(key, row);
+      replaced?.add(key);
+    }
+  }
+
+  /** The set to note replaced keys of one table in, when replacements are being collected. */
+  private replacedKeys(name: TableName): Set<string> | undefined {
+    if (this.replaced === undefined) return undefined;
+    let keys = this.replaced.get(name);
+    if (keys === undefined) {
+      keys = new Set();
+      this.replaced.set(name, keys);
+    }
+    return keys;
+  }
+
+  /** Starts collecting replaced keys, if anyone listens. */
+  private collectReplaced(): void {
+    if (this.listeners.size > 0) this.replaced ??= new Map();
+  }
+
+  /** Notes every key a table holds now (before it is cleared, or after a rebuild). */
+  private noteAllKeys(): void {
+    if (this.replaced === undefined) return;
+    for (const name of TABLE_NAMES) {
+      const keys = this.replacedKeys(name) as Set<string>;
+      for (const [key] of this.state.tables[name].entries()) keys.add(key);
+    }
+  }
+
+  /**
+   * Tells listeners about rows this process adopted rather than folded, so indexes built from the
+   * change feed stay complete. `adoptedSeq` is the watermark of what was adopted and
+   * `announcedBefore` what listeners had heard of before: when the adopted rows cover no segment
+   * beyond that, the fold being deterministic, the state is again what listeners know, and nothing
+   * is announced. Without the two, everything collected is announced (a rebuild).
+   */
+  private announceReplaced(adoptedSeq?: number, announcedBefore?: number): void {
+    const replaced = this.replaced;
+    this.replaced = undefined;
+    if (replaced === undefined) return;
+    if (adoptedSeq !== undefined && announcedBefore !== undefined && adoptedSeq <= announcedBefore) return;
+    for (const [name, keys] of replaced) if (keys.size === 0) replaced.delete(name);
+    if (replaced.size === 0) return;
+    const changes: ChangeSet = {
+      fromSeq: Math.min(this.notifiedThrough + 1, this.folded.seq),
+      toSeq: this.folded.seq,
+      tables: replaced,
+    };
+    this.notifiedThrough = Math.max(this.notifiedThrough, this.folded.seq);
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch {
+        // As in flushChanges: a failing subscriber must not break the store.
+      }
+    }
   }
 
   private async applyDelta(delta: DeltaRef): Promise<void> {
@@ -392,7 +473,11 @@ export class ProjectionStore {
       for (const [name, keys] of Object.entries(tombstones)) {
         const table = this.state.tables[name as TableName] as TableState<object> | undefined;
         if (table === undefined) continue;
-        for (const key of keys) table.unload(key);
+        const replaced = this.replacedKeys(name as TableName);
+        for (const key of keys) {
+          table.unload(key);
+          replaced?.add(key);
+        }
       }
     }
   }
@@ -406,11 +491,30 @@ export class ProjectionStore {
   private async syncTo(pointer: Pointer, generation: string): Promise<void> {
     const manifest = await this.readManifest(pointer.manifestPath);
     this.checkTableVersions(manifest);
+    const announcedBefore = this.notifiedThrough;
+    try {
+      await this.adopt(manifest, pointer, generation);
+      await this.catchUpNow();
+    } finally {
+      // Announced once the state is current again: a row rolled back and folded again by
+      // `catchUpNow` is not announced by it (those segments were announced already).
+      this.announceReplaced(manifest.watermark.seq, announcedBefore);
+    }
+  }
+
+  /** The first half of `syncTo`: the state becomes the manifest's, noting what it replaced. */
+  private async adopt(manifest: Manifest, pointer: Pointer, generation: string): Promise<void> {
     if (anyOverflowed(this.state)) {
       // Too many changes to roll back (the undo log was dropped): start again from what is published.
       await this.loadPublished();
-      await this.catchUpNow();
       return;
+    }
+    this.collectReplaced();
+    if (this.replaced !== undefined) {
+      for (const name of TABLE_NAMES) {
+        const keys = this.replacedKeys(name) as Set<string>;
+        for (const key of this.state.tables[name].changedKeys()) keys.add(key);
+      }
     }
     rollbackAll(this.state);
     this.pendingChanges = new Map();
@@ -429,7 +533,6 @@ export class ProjectionStore {
     } else {
       await this.loadPublished();
     }
-    await this.catchUpNow();
   }
 
   private mintId(): string {
