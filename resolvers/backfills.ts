@@ -16,6 +16,7 @@ import {
   listBackfillChunks,
   listBackfills as listBackfillRows,
 } from '../engine/queries/backfills.js';
+import { backfillRunStatus } from '../engine/queries/runs.js';
 import { MAX_LISTED_PARTITIONS, type PartitionRun } from './backfill-loaders.js';
 import { type ApiContext, roleAllows } from './context.js';
 import { badRequest, type PythonErrorModel, pythonError, type Typed, typed } from './errors.js';
@@ -82,26 +83,11 @@ export function backfillState(backfill: BackfillRow): BackfillState {
   return backfill.state as BackfillState;
 }
 
-/**
- * The backfill's state on the run-status scale of the runs feed, as Dagster maps it: in progress
- * (REQUESTED, and Servo's PAUSED) is STARTED, the outcomes are SUCCESS, FAILURE or CANCELED.
- */
+/** The backfill's state on the run-status scale of the runs feed (see `backfillRunStatus`). */
 export function backfillRunStatusOf(
   backfill: BackfillRow,
 ): 'STARTED' | 'SUCCESS' | 'FAILURE' | 'CANCELING' | 'CANCELED' {
-  switch (backfill.state) {
-    case 'COMPLETED_SUCCESS':
-      return 'SUCCESS';
-    case 'COMPLETED_FAILED':
-    case 'FAILED':
-      return 'FAILURE';
-    case 'CANCELING':
-      return 'CANCELING';
-    case 'CANCELED':
-      return 'CANCELED';
-    default:
-      return 'STARTED';
-  }
+  return backfillRunStatus(backfill.state);
 }
 
 /** Seconds since the epoch at which the backfill ended; null while it is not in a terminal state. */

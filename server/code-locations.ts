@@ -3,6 +3,7 @@ import { createHttpCodeLocation } from '../engine/code-location/http/http-code-l
 import {
   createInProcessCodeLocation,
   type InProcessCodeLocation,
+  type TaskCallbacksSource,
 } from '../engine/code-location/in-process/in-process-code-location.js';
 import type { TaskCallbacks, TaskExecutor } from '../engine/code-location/task-protocol.js';
 import type { CodeLocationConfig } from '../engine/config/env.js';
@@ -13,11 +14,11 @@ export type LoadedCodeLocation = CodeLocation & TaskExecutor;
 
 /**
  * The configured code locations (`SERVO_CODE_LOCATIONS`): a module loaded in this process, whose
- * tasks run here and report through `callbacks`, or a `servo code-server` reached over HTTP.
+ * tasks run here and report through `callbacks` (one set, or one per dispatch), or a `servo code-server` reached over HTTP.
  */
 export async function loadCodeLocations(
   configs: readonly CodeLocationConfig[],
-  callbacks: TaskCallbacks,
+  callbacks: TaskCallbacksSource,
   logger: Logger,
 ): Promise<LoadedCodeLocation[]> {
   const locations: LoadedCodeLocation[] = [];

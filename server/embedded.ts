@@ -4,11 +4,7 @@ import type { Automation } from '../engine/automation/automation.js';
 import { createAutomationRuntime } from '../engine/automation/runtime.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
 import { type CodeLocation, createCodeLocationRegistry } from '../engine/code-location/code-location.js';
-import { createHttpCodeLocation } from '../engine/code-location/http/http-code-location.js';
-import {
-  createInProcessCodeLocation,
-  type InProcessCodeLocation,
-} from '../engine/code-location/in-process/in-process-code-location.js';
+import type { InProcessCodeLocation } from '../engine/code-location/in-process/in-process-code-location.js';
 import type { TaskCallbacks, TaskExecutor } from '../engine/code-location/task-protocol.js';
 import { deployCodeLocation } from '../engine/commands/deploy.js';
 import type { ServoEnv } from '../engine/config/env.js';
@@ -23,7 +19,7 @@ import { watchLocalDiskPrefix } from '../engine/storage/local-disk-watch.js';
 import { LocalTimerQueue } from '../engine/timers/local-timer-queue.js';
 import { schema } from '../schema/index.js';
 import { apiWorkspaceOf, createApiServices } from './api-services.js';
-import { loadDefinitions } from './code-server.js';
+import { loadCodeLocations } from './code-locations.js';
 import { configuredAuthentication, servedScopes } from './configured-authenticator.js';
 import {
   authenticatedPushRoutes,
@@ -139,28 +135,10 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
   const address = await listen(server, env.port, env.host);
   const url = `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`;
 
-  const locations: (CodeLocation & TaskExecutor)[] = [];
   // One instance of each code location serves every workspace; a task reports to its own.
   const callbacksOf = (envelope: { tenantId: string; workspaceId: string }): TaskCallbacks =>
     requireCallbacks(workspaces.get(scopeKey(envelope))?.runtime.callbacks);
-  for (const config of env.codeLocations) {
-    if ('module' in config) {
-      const definitions = await loadDefinitions(config.module);
-      locations.push(
-        createInProcessCodeLocation(definitions, callbacksOf, {
-          logger: logger.child({ codeLocation: definitions.codeLocation }),
-        }),
-      );
-    } else {
-      locations.push(
-        createHttpCodeLocation({
-          name: config.name,
-          baseUrl: config.url,
-          ...(config.secret === undefined ? {} : { secret: config.secret }),
-        }),
-      );
-    }
-  }
+  const locations = await loadCodeLocations(env.codeLocations, callbacksOf, logger);
   const byName = new Map(locations.map((location) => [location.name, location]));
   const codeLocations = createCodeLocationRegistry(locations);
   const dispatchQueue = createDirectDispatchQueue({ executorFor: (name) => byName.get(name) });

@@ -2,11 +2,10 @@ import type { AutomationContext } from '../engine/automation/context.js';
 import { handlePushMessage } from '../engine/automation/sensors.js';
 import { ErrorCode } from '../engine/errors.js';
 import { nextUlid } from '../engine/model/ulid.js';
-import type { RouteHandler } from './http-server.js';
+import { type RouteHandler, readRawBody, sendJson } from './http-server.js';
 
+/** The last id minted for a direct POST without `x-message-id` (ids increase within the process). */
 let lastMessageId: string | undefined;
-
-import { readRawBody, sendJson } from './http-server.js';
 
 /**
  * `POST /push/{codeLocation}/{sensor}`: a message for a push sensor, as a direct JSON body (message id

@@ -36,7 +36,7 @@ export function runUpdatedAt(run: RunRow): number {
  * maps it: unfinished (REQUESTED, and Servo's PAUSED) is STARTED; the outcomes map to theirs.
  */
 export function backfillRunStatus(
-  state: BackfillState,
+  state: BackfillState | string,
 ): 'STARTED' | 'SUCCESS' | 'FAILURE' | 'CANCELING' | 'CANCELED' {
   switch (state) {
     case 'COMPLETED_SUCCESS':
