@@ -1,7 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { pino } from 'pino';
 import { z } from 'zod';
 import {
   type CodeServerHandler,
@@ -18,6 +17,7 @@ import { type Definitions, isDefinitions } from '../engine/code-location/sdk/def
 import { ErrorCode, ServoError } from '../engine/errors.js';
 import type { Logger } from '../engine/logging.js';
 import { createHttpServer, listen } from './http-server.js';
+import { processLogger } from './process-logger.js';
 
 /** Every environment variable `servo code-server` reads (docs/code-location-protocol.md). */
 export const CodeServerEnvKeys = {
@@ -25,6 +25,7 @@ export const CodeServerEnvKeys = {
   host: 'SERVO_HOST',
   secret: 'SERVO_CODE_SERVER_SECRET',
   logLevel: 'SERVO_LOG_LEVEL',
+  logFormat: 'SERVO_LOG_FORMAT',
 } as const;
 
 const CodeServerEnvSchema = z.object({
@@ -34,6 +35,7 @@ const CodeServerEnvSchema = z.object({
   [CodeServerEnvKeys.logLevel]: z
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
+  [CodeServerEnvKeys.logFormat]: z.enum(['json', 'pretty']).optional(),
 });
 
 export interface CodeServerEnv {
@@ -41,6 +43,7 @@ export interface CodeServerEnv {
   host: string;
   secret: string | undefined;
   logLevel: string;
+  logFormat: 'json' | 'pretty' | undefined;
 }
 
 /** Parses the code server's environment; one CONFIG error lists every problem. */
@@ -63,6 +66,7 @@ export function parseCodeServerEnv(env: Record<string, string | undefined>): Cod
     host: v[CodeServerEnvKeys.host],
     secret: v[CodeServerEnvKeys.secret],
     logLevel: v[CodeServerEnvKeys.logLevel],
+    logFormat: v[CodeServerEnvKeys.logFormat],
   };
 }
 
@@ -250,7 +254,7 @@ export async function runCodeServer(
     return 1;
   }
   const config = parseCodeServerEnv(env);
-  const logger = pino({ level: config.logLevel, base: { process: 'code-server' } });
+  const logger = processLogger({ process: 'code-server', level: config.logLevel, format: config.logFormat });
   const definitions = await loadDefinitions(modulePath);
   const server = await startCodeServer(definitions, {
     port: config.port,

@@ -1,7 +1,7 @@
-import { pino } from 'pino';
 import { parseEnv, type ServoEnv } from '../engine/config/env.js';
 import { isServoError } from '../engine/errors.js';
 import type { Logger } from '../engine/logging.js';
+import { processLogger } from './process-logger.js';
 
 /**
  * The `main` of every long-running Servo process: parse the environment once (exit 1 listing every
@@ -19,7 +19,7 @@ export function runProcess(
     process.stderr.write(`${isServoError(error) ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const logger = pino({ level: env.logLevel, base: { process: name } });
+  const logger = processLogger({ process: name, level: env.logLevel, format: env.logFormat });
   start(env, logger).then(
     (running) => {
       let stopping = false;

@@ -1,7 +1,7 @@
-import { pino } from 'pino';
 import { parseEnv } from '../engine/config/env.js';
 import { isServoError } from '../engine/errors.js';
 import { startEmbedded } from '../server/embedded.js';
+import { processLogger } from '../server/process-logger.js';
 
 /** `npm start`: Servo embedded in one process on local disk. */
 async function main(): Promise<void> {
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${isServoError(error) ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  const logger = pino({ level: env.logLevel, base: { process: 'embedded' } });
+  const logger = processLogger({ process: 'embedded', level: env.logLevel, format: env.logFormat });
   const servo = await startEmbedded(env, logger);
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -24,6 +24,7 @@ export const EnvKeys = {
   clock: 'SERVO_CLOCK',
   clockStart: 'SERVO_CLOCK_START',
   logLevel: 'SERVO_LOG_LEVEL',
+  logFormat: 'SERVO_LOG_FORMAT',
   compactionIntervalMs: 'SERVO_COMPACTION_INTERVAL_MS',
   tenantSecrets: 'SERVO_TENANT_SECRETS',
   retentionTickDays: 'SERVO_RETENTION_TICK_DAYS',
@@ -107,6 +108,7 @@ const EnvSchema = z.object({
   [EnvKeys.clock]: z.enum(['real', 'virtual']).default('real'),
   [EnvKeys.clockStart]: z.iso.datetime({ offset: true }).optional(),
   [EnvKeys.logLevel]: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  [EnvKeys.logFormat]: z.enum(['json', 'pretty']).optional(),
   [EnvKeys.compactionIntervalMs]: z.coerce.number().int().min(10).max(3_600_000).default(1000),
   [EnvKeys.tenantSecrets]: z
     .string()
@@ -229,6 +231,8 @@ export interface ServoEnv {
   workspaceId: string;
   clock: { mode: 'real' | 'virtual'; start: Date | undefined };
   logLevel: string;
+  /** `json` or `pretty`; undefined: pretty on a terminal, JSON lines elsewhere. */
+  logFormat: 'json' | 'pretty' | undefined;
   compactionIntervalMs: number;
   tenantSecrets: Record<string, string> | undefined;
   /** Code locations embedded mode loads (default: the example in examples/sales). */
@@ -295,6 +299,7 @@ export function parseEnv(env: Record<string, string | undefined>): ServoEnv {
     workspaceId: v[EnvKeys.workspace],
     clock: { mode: v[EnvKeys.clock], start: parseOptionalDate(v[EnvKeys.clockStart]) },
     logLevel: v[EnvKeys.logLevel],
+    logFormat: v[EnvKeys.logFormat],
     compactionIntervalMs: v[EnvKeys.compactionIntervalMs],
     tenantSecrets: v[EnvKeys.tenantSecrets],
     codeLocations: v[EnvKeys.codeLocations] ?? [{ module: 'examples/sales/definitions.ts' }],
