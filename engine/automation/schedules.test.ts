@@ -291,4 +291,55 @@ describe('time skipping over 48 hours with downtime', () => {
     expect(new Set(successTicks.flatMap((tick) => tick.runKeys)).size).toBe(successTicks.length);
     expect(h.tables.runs.size).toBe(successTicks.length);
   }, 120_000);
+
+  it('writes schedules due together in few segments, bounded in size, each decision whole', async () => {
+    const h = await AutomationHarness.create({ start, domains: () => [scheduleTimers] });
+    // Run requests of 4,000 long partition keys each: the segment's size bound splits the batch.
+    const keys = Array.from(
+      { length: 4000 },
+      (_, i) => `region-${String(i).padStart(5, '0')}-${'x'.repeat(28)}`,
+    );
+    await h.automation.append([
+      draft(
+        'asset.definition-upserted.v1',
+        {
+          assetKey: 'regions',
+          codeLocation: 'etl',
+          partitions: { kind: 'static', keys },
+          dependsOn: [],
+          requestId: 'asset-regions',
+        },
+        h.clock.now(),
+      ),
+    ]);
+    const names = Array.from({ length: 40 }, (_, i) => `all_regions_${i}`);
+    for (const name of names) {
+      await upsertSchedule(
+        h.automation,
+        schedule(name, '0 * * * *', 'UTC', {
+          assetSelection: ['regions'],
+          partitionSelection: { kind: 'selector', selector: { kind: 'all' } },
+        }),
+        'ops',
+      );
+    }
+    await h.automation.antiEntropy();
+    const before = h.workspace.projections.watermark.seq;
+    await h.advance(HOUR);
+    const segments: Set<string>[] = [];
+    for await (const segment of h.workspace.ledger.readAfter(before)) {
+      const scheduleIds = new Set<string>();
+      for (const event of segment.events) {
+        if (event.type === 'schedule.ticked.v1') scheduleIds.add(event.payload.scheduleId);
+        if (event.type === 'run.requested.v1' && event.payload.source.kind === 'schedule')
+          expect(scheduleIds.has(event.payload.source.scheduleId)).toBe(true);
+      }
+      if (scheduleIds.size > 0) segments.push(scheduleIds);
+    }
+    // 40 decisions of ~500 KB: several segments, each with several whole decisions.
+    expect(segments.length).toBeGreaterThan(1);
+    expect(segments.length).toBeLessThan(names.length);
+    expect(segments.reduce((total, ids) => total + ids.size, 0)).toBe(names.length);
+    expect(h.tables.runKeyIndex.size).toBe(names.length);
+  }, 120_000);
 });

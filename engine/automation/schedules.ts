@@ -10,8 +10,16 @@ import type { ScheduleDefinitionRow } from '../projections/tables/index.js';
 import type { Timer } from '../timers/timer-queue.js';
 import type { AutomationContext, TimerDomain } from './context.js';
 
-/** Decisions per segment when many schedules are due together (each stays atomic on its own). */
-const MAX_EVENTS_PER_SEGMENT = 2000;
+/**
+ * Bounds of one segment when many schedules are due together (after downtime): decisions are
+ * gathered until the next one would pass either bound, so a pass writes few segments (each a
+ * durable write) while each decision stays whole in one of them. The byte bound is an estimate
+ * (`approximateBytes`), kept well under the ledger's segment limit.
+ */
+const MAX_EVENTS_PER_SEGMENT = 10_000;
+const MAX_APPROXIMATE_SEGMENT_BYTES = 8 * 1024 * 1024;
+/** Estimated bytes of one event, before the lists and tags counted on their own (see `approximateBytes`). */
+const APPROXIMATE_EVENT_BYTES = 1024;
 
 export function scheduleTimer(scheduleId: string, fireAt: number): Timer {
   return {
@@ -75,9 +83,11 @@ async function handleScheduleTimers(context: AutomationContext, timers: Timer[])
   const at = new Date(now);
   const next: Timer[] = [];
   let batch: EventDraft[] = [];
+  let batchBytes = 0;
   const flush = async () => {
     if (batch.length > 0) await context.append(batch);
     batch = [];
+    batchBytes = 0;
   };
   for (const timer of timers) {
     const definition = tables.scheduleDefinitions.get(timer.subjectId);
@@ -120,9 +130,34 @@ async function handleScheduleTimers(context: AutomationContext, timers: Timer[])
       );
       next.push(following);
     }
-    if (batch.length + segment.length > MAX_EVENTS_PER_SEGMENT) await flush();
+    const bytes = approximateBytes(segment);
+    if (
+      batch.length + segment.length > MAX_EVENTS_PER_SEGMENT ||
+      batchBytes + bytes > MAX_APPROXIMATE_SEGMENT_BYTES
+    )
+      await flush();
     batch.push(...segment);
+    batchBytes += bytes;
   }
   await flush();
   await context.schedule(next);
+}
+
+/**
+ * Estimated serialized size of a decision: a fixed size per event, plus what can make a run request
+ * large (its partition keys, asset keys and tags), at up to 3 bytes a character.
+ */
+function approximateBytes(drafts: readonly EventDraft[]): number {
+  let bytes = 0;
+  for (const event of drafts) {
+    bytes += APPROXIMATE_EVENT_BYTES;
+    if (event.type !== 'run.requested.v1') continue;
+    const { partitionKeys = [], assetSelection, tags } = event.payload;
+    let characters = 0;
+    for (const key of partitionKeys) characters += key.length + 3;
+    for (const key of assetSelection) characters += key.length + 3;
+    for (const name in tags) characters += name.length + (tags[name]?.length ?? 0) + 6;
+    bytes += characters * 3;
+  }
+  return bytes;
 }

@@ -293,6 +293,21 @@ function partitionKeysFor(
   }
 }
 
+/**
+ * The request fingerprint of a tick that names no partitions, which depends on the definition alone:
+ * computed once per definition row (rows are immutable; a changed definition is a new row).
+ */
+const unpartitionedFingerprints = new WeakMap<ScheduleDefinitionRow, string>();
+
+function unpartitionedFingerprint(definition: ScheduleDefinitionRow): string {
+  let fingerprint = unpartitionedFingerprints.get(definition);
+  if (fingerprint === undefined) {
+    fingerprint = requestFingerprint({ assetSelection: definition.assetSelection });
+    unpartitionedFingerprints.set(definition, fingerprint);
+  }
+  return fingerprint;
+}
+
 function runRequestDraft(
   definition: ScheduleDefinitionRow,
   runKey: string,
@@ -305,7 +320,10 @@ function runRequestDraft(
     'run.requested.v1',
     {
       runKey,
-      requestFingerprint: requestFingerprint({ assetSelection: definition.assetSelection, partitionKeys }),
+      requestFingerprint:
+        partitionKeys === undefined
+          ? unpartitionedFingerprint(definition)
+          : requestFingerprint({ assetSelection: definition.assetSelection, partitionKeys }),
       assetSelection: definition.assetSelection,
       ...(partitionKeys === undefined ? {} : { partitionKeys }),
       source,
