@@ -109,6 +109,52 @@ describe('schedule ticks', () => {
     expect(success.map((tick) => (tick.scheduledFor - start) / HOUR)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it.each(['OLDEST_FIRST', 'NEWEST_FIRST'] as const)(
+    'a definition recorded with maxCatchupTicks 0 (%s) still ticks, one due time per evaluation',
+    async (catchupOrder) => {
+      const store = createMemoryObjectStore();
+      let h = await harness(store);
+      await defineAssets(h);
+      // Commands refuse 0; a ledger may hold a definition written before they did.
+      await h.automation.append([
+        draft(
+          'schedule.definition-upserted.v1',
+          {
+            scheduleId: 'etl:hourly',
+            codeLocation: 'etl',
+            name: 'hourly',
+            source: 'api',
+            cronSchedule: '0 * * * *',
+            executionTimezone: 'UTC',
+            assetSelection: ['raw'],
+            catchupWindowSeconds: 86_400,
+            maxCatchupTicks: 0,
+            catchupOrder,
+            overlapPolicy: 'ALLOW',
+            dstGapPolicy: 'SHIFT',
+            dstOverlapPolicy: 'LATER',
+            defaultStatus: 'RUNNING',
+            changedBy: 'ops',
+            requestId: 'legacy-zero',
+          },
+          h.clock.now(),
+        ),
+      ]);
+      await h.automation.antiEntropy();
+      await h.advance(2 * HOUR);
+      await h.stop();
+      h = await harness(store, start + 5 * HOUR + 1000);
+      await h.settle();
+      const hours = () =>
+        ticksOf(h, 'etl:hourly')
+          .filter((tick) => tick.status === 'SUCCESS')
+          .map((tick) => (tick.scheduledFor - start) / HOUR);
+      expect(hours()).toEqual(catchupOrder === 'OLDEST_FIRST' ? [1, 2, 3, 4, 5] : [1, 2, 5]);
+      await h.advance(HOUR);
+      expect(hours().at(-1)).toBe(6);
+    },
+  );
+
   it('skips a tick while the previous run still runs when the overlap policy is SKIP', async () => {
     const h = await AutomationHarness.create({ start, domains: () => [scheduleTimers] });
     await defineAssets(h);

@@ -46,7 +46,7 @@ export const ScheduleDefinitionSpec = z.object({
   assetSelection: z.array(AssetKey).min(1).max(10_000),
   description: z.string().max(4096).optional(),
   catchupWindowSeconds: PositiveInt.optional(),
-  maxCatchupTicks: z.number().int().min(0).max(10_000).optional(),
+  maxCatchupTicks: z.number().int().min(1, 'must be at least 1').max(10_000).optional(),
   catchupOrder: CatchupOrder.optional(),
   overlapPolicy: OverlapPolicy.optional(),
   dstGapPolicy: DstGapPolicy.optional(),

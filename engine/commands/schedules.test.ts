@@ -63,6 +63,7 @@ describe('schedule commands', () => {
       [{ assetSelection: [] }, /select at least one asset/],
       [{ name: 'has space' }, /name/],
       [{ catchupWindowSeconds: 0 }, /catchupWindowSeconds/],
+      [{ maxCatchupTicks: 0 }, /maxCatchupTicks/],
       [
         {
           assetSelection: ['daily_sales'],

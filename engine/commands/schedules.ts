@@ -41,7 +41,8 @@ export const ScheduleDefinitionInput = z.object({
   assetSelection: z.array(AssetKey).min(1, 'select at least one asset').max(10_000),
   description: z.string().max(4096).optional(),
   catchupWindowSeconds: PositiveInt.optional(),
-  maxCatchupTicks: NonNegativeInt.max(10_000).optional(),
+  // At least 1: an evaluation that may run no due time would never tick again.
+  maxCatchupTicks: PositiveInt.max(10_000).optional(),
   catchupOrder: CatchupOrder.optional(),
   overlapPolicy: OverlapPolicy.optional(),
   dstGapPolicy: DstGapPolicy.optional(),

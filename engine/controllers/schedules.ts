@@ -102,16 +102,19 @@ export function evaluateSchedule(inputs: ScheduleInputs): ScheduleDecision {
     }
   }
   const due = [...clock.dueTimesBetween(Math.max(after, windowStart - 1), now)];
+  // Commands refuse 0; a definition recorded with 0 still runs one due time per evaluation, as
+  // running none would leave the schedule stuck (OLDEST_FIRST) or never ticking (NEWEST_FIRST).
+  const maxTicks = Math.max(1, definition.maxCatchupTicks);
   let run = due;
   let remaining: number | undefined;
-  if (due.length > definition.maxCatchupTicks) {
+  if (due.length > maxTicks) {
     if (definition.catchupOrder === 'OLDEST_FIRST') {
-      run = due.slice(0, definition.maxCatchupTicks);
+      run = due.slice(0, maxTicks);
       // The rest stays due: the next evaluation is woken at the oldest of them.
-      remaining = due[definition.maxCatchupTicks];
+      remaining = due[maxTicks];
     } else {
-      const excess = due.slice(0, due.length - definition.maxCatchupTicks);
-      run = due.slice(due.length - definition.maxCatchupTicks);
+      const excess = due.slice(0, due.length - maxTicks);
+      run = due.slice(due.length - maxTicks);
       dropped += excess.length;
       firstDropped ??= excess[0];
       lastDropped = excess[excess.length - 1];
@@ -121,7 +124,7 @@ export function evaluateSchedule(inputs: ScheduleInputs): ScheduleDecision {
     const count = dropped >= MAX_COUNTED_DROPS ? `at least ${dropped}` : String(dropped);
     drafts.push(
       tick(definition, lastDropped, 'catchup-skip', 'SKIPPED', at, {
-        skipReason: `catch-up policy dropped ${count} due time${dropped === 1 ? '' : 's'} from ${iso(firstDropped)} to ${iso(lastDropped)} (window ${definition.catchupWindowSeconds} s, at most ${definition.maxCatchupTicks} ticks, ${definition.catchupOrder.toLowerCase().replace('_', ' ')})`,
+        skipReason: `catch-up policy dropped ${count} due time${dropped === 1 ? '' : 's'} from ${iso(firstDropped)} to ${iso(lastDropped)} (window ${definition.catchupWindowSeconds} s, at most ${maxTicks} ticks, ${definition.catchupOrder.toLowerCase().replace('_', ' ')})`,
         dropped: { count: dropped, firstDueFor: iso(firstDropped), lastDueFor: iso(lastDropped) },
       }),
     );
