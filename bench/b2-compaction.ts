@@ -3,6 +3,10 @@
  * directory under `os.tmpdir()` that is removed at the end. Timed phases use the store with its
  * default fsync.
  *
+ * `BENCH_B2_LEDGER_DIR` (for iterating on the catch-up): the million-event ledger is kept in that
+ * directory instead, written by the first run that finds it empty and reused by later ones (see
+ * `keptLedgerDir`); everything else still goes to the temporary directory.
+ *
  * Set-up (untimed): the ledger (`MILLION_EVENT_LEDGER`, 1,009,908 events in 790,581 segments) is
  * written segment by segment, create-only, under the key and with the bytes `Ledger` writes
  * (`segmentKey`, `serializeSegment`), 16 writes at a time, with `fsync: false`. `Ledger.appendEvents`
@@ -36,9 +40,9 @@
  * clear the set-up's garbage, but not before each micro-compaction: right after a forced collection
  * the next scavenges on a heap of this size take 50-170 ms instead of 5-15 ms.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ProjectionState } from '../engine/fold/state.js';
 import { parseSegment, segmentKey, serializeSegment } from '../engine/ledger/ledger.js';
 import type { LedgerEvent } from '../engine/model/catalog.js';
@@ -61,7 +65,7 @@ import {
 type GcMonitor = ReturnType<typeof monitorGc>;
 
 const DAY_MS = 86_400_000;
-/** About 100,000 rows after the fold: the same ten days with 360 instead of 5,100 schedules. */
+/** The smaller state: the same ten days with 360 instead of 5,100 schedules (34,320 rows). */
 const HUNDRED_K_ROW_LEDGER: LedgerShape = { days: 10, schedules: 360, seed: 2 };
 const BATCH_EVENTS = 1000;
 /** A scenario day makes 17 events per schedule, plus 32 for sensors and backfills: 57 → 1,001. */
@@ -70,6 +74,10 @@ const WARMUP_BATCHES = 1;
 const TIMED_BATCHES = 10;
 const APPEND_CONCURRENCY = 16;
 const DEADLINE_SECONDS = Math.max(15, Number(process.env.BENCH_B2_DEADLINE_SECONDS ?? 300));
+/** Where to keep the million-event ledger between runs; unset: in the run's temporary directory. */
+const KEPT_LEDGER_DIR = process.env.BENCH_B2_LEDGER_DIR || undefined;
+/** Written beside a kept ledger once every segment is there: what it holds. */
+const KEPT_LEDGER_MARKER = 'b2-ledger.json';
 
 class DeadlinePassed extends Error {}
 
@@ -160,6 +168,61 @@ function continuationBatch(afterTime: number, seed: number): { segments: LedgerE
   }
   if (ulidTime(taken[0]![0]!.eventId) <= afterTime) throw new Error('continuation batch starts too early');
   return { segments: taken, events };
+}
+
+/**
+ * Prepares `dir` to hold the ledger `ledger` (`BENCH_B2_LEDGER_DIR`). Returns true when it holds it
+ * already: a marker written after a complete write matches, and what earlier runs added on top
+ * (the projections, and the micro-compaction segments after the last of `ledger`) has been removed,
+ * so the run starts from the bare ledger as a fresh one does. Otherwise the directory must be empty
+ * or marked as B2's (an unfinished write, or another ledger), and its contents are removed; a
+ * directory without the marker is refused rather than emptied. The caller then marks it as
+ * unfinished, writes the ledger and marks it complete.
+ */
+async function keptLedgerDir(dir: string, ledger: SerializedLedger): Promise<boolean> {
+  await mkdir(dir, { recursive: true });
+  const marker = await readFile(join(dir, KEPT_LEDGER_MARKER), 'utf8').catch(() => undefined);
+  if (marker !== keptLedgerMarker(ledger)) {
+    if (marker === undefined && (await readdir(dir)).length > 0) {
+      throw new Error(
+        `BENCH_B2_LEDGER_DIR ${dir} is neither empty nor a B2 ledger; choose another directory`,
+      );
+    }
+    for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
+    return false;
+  }
+  const lastSegment = join(dir, segmentKey(TEST_SCOPE, ledger.bodies.length));
+  const segmentsDir = dirname(lastSegment);
+  const ledgerDir = dirname(segmentsDir);
+  const workspaceDir = dirname(ledgerDir);
+  const lastName = lastSegment.slice(segmentsDir.length + 1);
+  const removeAllBut = async (parent: string, keep: (name: string) => boolean) => {
+    for (const name of await readdir(parent)) {
+      if (!keep(name)) await rm(join(parent, name), { recursive: true, force: true });
+    }
+  };
+  await removeAllBut(workspaceDir, (name) => join(workspaceDir, name) === ledgerDir);
+  await removeAllBut(ledgerDir, (name) => join(ledgerDir, name) === segmentsDir);
+  // Segment names are zero-padded sequence numbers of one length, so they sort as the numbers do.
+  await removeAllBut(
+    segmentsDir,
+    (name) => name.length === lastName.length && !name.includes('~') && name <= lastName,
+  );
+  return true;
+}
+
+function keptLedgerMarker(ledger: SerializedLedger): string {
+  return JSON.stringify({
+    shape: MILLION_EVENT_LEDGER,
+    segments: ledger.bodies.length,
+    events: ledger.events,
+    lastEventId: ledger.lastEventId,
+  });
+}
+
+/** Marks `dir` as B2's: with the ledger once it is complete, as unfinished (undefined) before. */
+async function markKeptLedger(dir: string, ledger: SerializedLedger | undefined): Promise<void> {
+  await writeFile(join(dir, KEPT_LEDGER_MARKER), ledger === undefined ? '{}' : keptLedgerMarker(ledger));
 }
 
 interface FullPublish {
@@ -397,10 +460,16 @@ const benchmark: Benchmark = {
       let million: SerializedLedger | undefined = serializedScenario(MILLION_EVENT_LEDGER);
       const events = million.events;
       const segments = million.bodies.length;
-      const millionDir = join(root, 'million');
-      await mkdir(millionDir);
-      log('B2', `writing ${events} events in ${segments} segments to ${millionDir} (untimed, fsync off)`);
-      await writeSegments(millionDir, million.bodies, 1);
+      const millionDir = KEPT_LEDGER_DIR ?? join(root, 'million');
+      if (KEPT_LEDGER_DIR !== undefined && (await keptLedgerDir(KEPT_LEDGER_DIR, million))) {
+        log('B2', `reusing the ledger kept in ${millionDir} (BENCH_B2_LEDGER_DIR)`);
+      } else {
+        await mkdir(millionDir, { recursive: true });
+        if (KEPT_LEDGER_DIR !== undefined) await markKeptLedger(KEPT_LEDGER_DIR, undefined);
+        log('B2', `writing ${events} events in ${segments} segments to ${millionDir} (untimed, fsync off)`);
+        await writeSegments(millionDir, million.bodies, 1);
+        if (KEPT_LEDGER_DIR !== undefined) await markKeptLedger(KEPT_LEDGER_DIR, million);
+      }
 
       log('B2', `(a') accept() every segment + publish({ merge: true }) onto an empty directory`);
       const acceptDir = join(root, 'accept');
