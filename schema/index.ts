@@ -8,6 +8,7 @@ import './types/automation-health.js';
 import './types/backfill-mutations.js';
 import './types/backfill-progress.js';
 import './types/backfill.js';
+import './types/captured-logs.js';
 import './types/clock.js';
 import './types/common.js';
 import './types/definition-errors.js';

@@ -150,6 +150,15 @@ export const ROOT_FIELD_FIXTURES: Record<string, RootFieldFixture> = {
     },
   },
   'Query.runKeyConflicts': { showsB: true },
+  'Query.capturedLogs': {
+    // The step of B's manual run: B's key reads its lines; A's must read nothing.
+    args: (facts) => ({ logKey: [facts.b.runId, 'compute_logs', 'sales/raw_orders[2026-11-18]'] }),
+    showsB: true,
+    checkA: (value) => {
+      const logs = value as { stdout?: string | null } | null;
+      return logs?.stdout === null ? undefined : `read B's log: ${JSON.stringify(logs).slice(0, 200)}`;
+    },
+  },
   'Query.quarantinedMessages': { showsB: true },
   'Query.partitionBackfillOrError': { args: (facts) => ({ backfillId: facts.b.backfillId }), showsB: true },
   'Query.partitionBackfillsOrError': { showsB: true },

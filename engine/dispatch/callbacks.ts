@@ -140,6 +140,10 @@ export function createTaskCallbacks(ctx: AutomationContext, tokens: TaskTokens):
               category: body.error.category,
               retryable: body.error.retryable ?? defaultRetryable(body.error.category),
             };
+      // The log first: whoever sees the attempt finished can read what it logged.
+      if (body.logs !== undefined && body.logs !== '') {
+        await ctx.workspace.taskLogs.write(body.runId, body.taskKey, body.attempt, body.logs);
+      }
       await ctx.append([
         draft(
           'task.finished.v1',

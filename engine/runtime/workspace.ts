@@ -14,6 +14,7 @@ import {
 } from '../projections/projection-store.js';
 import type { TenantSecrets } from '../secrets.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { TaskLogs } from './task-logs.js';
 
 export interface WorkspaceDeps {
   store: ObjectStore;
@@ -51,6 +52,8 @@ export class Workspace {
     readonly ledger: Ledger,
     readonly projections: ProjectionStore,
     private readonly secret: Uint8Array,
+    /** The logs task attempts captured (kept beside the ledger, not in it). */
+    readonly taskLogs: TaskLogs,
   ) {}
 
   /** The tenant's secret (run ids, task-token signing keys are derived from it). */
@@ -88,7 +91,7 @@ export class Workspace {
       ...(deps.publisher === undefined ? {} : { publisher: deps.publisher }),
       ...(deps.random === undefined ? {} : { random: deps.random }),
     });
-    return new Workspace(scope, ledger, projections, secret);
+    return new Workspace(scope, ledger, projections, secret, new TaskLogs(deps.store, scope));
   }
 
   /** Appends one decision (atomically, as one segment) and folds it into the projections. */

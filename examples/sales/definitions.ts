@@ -59,6 +59,7 @@ const cleanedOrders = defineAsset({
   pool: 'warehouse',
   async materialize(context) {
     const day = Number(context.partitionKey?.slice(8, 10) ?? '1');
+    context.log.info('loading into the warehouse', { day: context.partitionKey, attempt: context.attempt });
     if (context.attempt === 1 && day % 3 === 0) {
       throw new Error(`the warehouse timed out loading ${context.partitionKey} (it succeeds on retry)`);
     }
