@@ -6,6 +6,7 @@ import type { TaskCallbacks } from '../engine/code-location/task-protocol.js';
 import type { ServoEnv } from '../engine/config/env.js';
 import type { Scope } from '../engine/ledger/scope.js';
 import type { Logger } from '../engine/logging.js';
+import { tickHistoryOf } from '../engine/queries/ticks.js';
 import type { LedgerFollower } from '../engine/runtime/ledger-follower.js';
 import type { Principal } from '../resolvers/context.js';
 import { schema } from '../schema/index.js';
@@ -59,14 +60,16 @@ export async function startApiRole(options: ApiRoleOptions): Promise<ApiRole> {
     others.push(opened);
     callbacks.set(scopeKey(scope), opened.runtime.callbacks);
   }
+  const automations = [primary.automation, ...others.map((other) => other.runtime.automation)];
+  // The tick-history index reads every tick once; built here, the api is not ready before it is, and
+  // its first tick page costs what any other does.
+  for (const automation of automations) tickHistoryOf(automation.workspace.projections);
   const graphql = createGraphqlServer({
     schema,
     services: createApiServices({
       version: SERVO_VERSION,
       mode: 'distributed',
-      workspaces: [primary.automation, ...others.map((other) => other.runtime.automation)].map(
-        apiWorkspaceOf,
-      ),
+      workspaces: automations.map(apiWorkspaceOf),
       graphqlLimits: env.graphqlLimits,
     }),
     authenticator: authentication.authenticator,

@@ -28,6 +28,22 @@ function emptyQueue(): Queue {
   return { times: [], keys: [], head: 0 };
 }
 
+function push(queue: Queue, time: number, key: string): void {
+  queue.times.push(time);
+  queue.keys.push(key);
+}
+
+/** Orders a queue by time, stably, unless it already is. */
+function sortQueue(queue: Queue): void {
+  const { times, keys } = queue;
+  let ordered = true;
+  for (let index = 1; index < times.length && ordered; index++) ordered = times[index - 1]! <= times[index]!;
+  if (ordered) return;
+  const order = Array.from(times, (_, index) => index).sort((a, b) => times[a]! - times[b]!);
+  queue.times = order.map((index) => times[index]!);
+  queue.keys = order.map((index) => keys[index]!);
+}
+
 /**
  * Expires rows older than the retention policy. Ages are measured in server time (the time inside
  * event ids, which only moves forward in fold order), never in producer timestamps or a wall clock,
@@ -59,39 +75,28 @@ export class RetentionIndex {
     queue.keys.push(key);
   }
 
-  /** Rebuilds the queues from rows (after loading published projections). */
+  /**
+   * Rebuilds the queues from rows (after loading published projections). Rows come in the order
+   * they were published, which is nearly always fold order, so each queue is checked and sorted
+   * only when it is out of order (stably: rows of the same millisecond keep their order).
+   */
   rebuild(tables: ProjectionTables): void {
-    const entries: Record<RetainedKind, [number, string][]> = {
-      tick: [],
-      sensorEval: [],
-      conflict: [],
-      idempotencyKey: [],
-      terminalRun: [],
-      firedTimer: [],
-    };
-    for (const [key, row] of tables.scheduleTicks.entries())
-      entries.tick.push([ulidTime(row.rowVersion), key]);
+    const queues = RetentionIndex.emptyQueues();
+    for (const [key, row] of tables.scheduleTicks.entries()) push(queues.tick, ulidTime(row.rowVersion), key);
     for (const [key, row] of tables.sensorEvals.entries())
-      entries.sensorEval.push([ulidTime(row.rowVersion), key]);
+      push(queues.sensorEval, ulidTime(row.rowVersion), key);
     for (const [key, row] of tables.runKeyConflicts.entries())
-      entries.conflict.push([ulidTime(row.conflictingEventId), key]);
+      push(queues.conflict, ulidTime(row.conflictingEventId), key);
     for (const [key, row] of tables.idempotencyKeys.entries())
-      entries.idempotencyKey.push([ulidTime(row.eventId), key]);
+      push(queues.idempotencyKey, ulidTime(row.eventId), key);
     for (const [key, row] of tables.runs.entries()) {
-      if (isTerminalRun(row.status)) entries.terminalRun.push([ulidTime(row.rowVersion), key]);
+      if (isTerminalRun(row.status)) push(queues.terminalRun, ulidTime(row.rowVersion), key);
     }
     for (const [key, row] of tables.timers.entries()) {
-      if (row.state === 'FIRED') entries.firedTimer.push([ulidTime(row.rowVersion), key]);
+      if (row.state === 'FIRED') push(queues.firedTimer, ulidTime(row.rowVersion), key);
     }
-    this.queues = RetentionIndex.emptyQueues();
-    for (const kind of Object.keys(entries) as RetainedKind[]) {
-      const sorted = entries[kind].sort((a, b) => a[0] - b[0]);
-      const queue = this.queues[kind];
-      for (const [time, key] of sorted) {
-        queue.times.push(time);
-        queue.keys.push(key);
-      }
-    }
+    for (const kind of Object.keys(queues) as RetainedKind[]) sortQueue(queues[kind]);
+    this.queues = queues;
   }
 
   sweep(tables: ProjectionTables, policy: RetentionPolicy, now: number): void {

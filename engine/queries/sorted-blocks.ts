@@ -6,21 +6,37 @@
  * any n — so a read model can keep millions of items in order and still insert, remove and page
  * through them in time independent of how many it holds.
  */
-export class SortedBlocks<T> {
+export class SortedBlocks<T, P = never> {
   private readonly blocks: T[][] = [];
   private count = 0;
 
   /**
-   * @param compare total order of the items; two items comparing equal are the same item.
+   * @param compare total order of the items (two items comparing equal are the same item), which
+   *   also places an item against a probe `P` (a bound to search from that is not an item).
    * @param blockSize items per block after a split. Default 256.
    */
   constructor(
-    private readonly compare: (a: T, b: T) => number,
+    private readonly compare: (item: T, other: T | P) => number,
     private readonly blockSize = 256,
   ) {}
 
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Replaces the contents with `items`, which must be in order and distinct (as `compare` says).
+   * Builds the blocks directly: loading n items costs O(n), not n insertions.
+   */
+  assign(items: readonly T[]): void {
+    for (let index = 1; index < items.length; index++) {
+      if (this.compare(items[index - 1] as T, items[index] as T) >= 0)
+        throw new RangeError(`items to assign are not in strictly ascending order at ${index}`);
+    }
+    this.blocks.length = 0;
+    for (let start = 0; start < items.length; start += this.blockSize)
+      this.blocks.push(items.slice(start, start + this.blockSize));
+    this.count = items.length;
   }
 
   insert(item: T): void {
@@ -53,7 +69,7 @@ export class SortedBlocks<T> {
    * The items strictly before `bound` (every item when it is undefined), greatest first. The set
    * must not change while the iterator is in use.
    */
-  *descendingBefore(bound?: T): Generator<T> {
+  *descendingBefore(bound?: T | P): Generator<T> {
     let index = this.blocks.length - 1;
     let position: number | undefined;
     if (bound !== undefined) {
@@ -71,7 +87,7 @@ export class SortedBlocks<T> {
   }
 
   /** Index of the first block whose last item is at or after `probe` (blocks.length when none). */
-  private blockAtOrAfter(probe: T): number {
+  private blockAtOrAfter(probe: T | P): number {
     let low = 0;
     let high = this.blocks.length;
     while (low < high) {
@@ -84,7 +100,7 @@ export class SortedBlocks<T> {
   }
 
   /** Index of the first item of `block` at or after `probe`. */
-  private positionIn(block: readonly T[], probe: T): number {
+  private positionIn(block: readonly T[], probe: T | P): number {
     let low = 0;
     let high = block.length;
     while (low < high) {

@@ -118,6 +118,29 @@ describe('tick history', () => {
     }
   });
 
+  it('orders ticks the tables hold out of time order, and keeps them in order as ticks come and go', async () => {
+    const h = await AutomationHarness.create({ start: START });
+    const order = [4, 0, 3, 1, 2];
+    await h.automation.append(order.map((i) => scheduleTick('sales:every', START + i * 15_000, 'SUCCESS')));
+    await h.automation.append([pollEvaluation('sales:every', START + 30_000, 'SKIPPED')]);
+    await h.automation.append([pollEvaluation('sales:every', START, 'SKIPPED')]);
+    const history = new TickHistory(h.workspace.projections);
+    const at = (i: number) => `sales:every:${(START + i * 15_000) / 1000}`;
+    expect(ids(history, h.tables, query())).toEqual([4, 3, 2, 1, 0].map(at));
+    expect(ids(history, h.tables, query({ instigationType: 'SENSOR' }))).toEqual([
+      `sales:every:poll:${(START + 30_000) / 1000}`,
+      `sales:every:poll:${START / 1000}`,
+    ]);
+    expect(history.size).toBe(7);
+    await h.automation.append([scheduleTick('sales:every', START + 2 * 15_000 + 5000, 'FAILURE')]);
+    expect(ids(history, h.tables, query({ cursor: at(3) }))).toEqual([
+      `sales:every:${(START + 2 * 15_000 + 5000) / 1000}`,
+      at(2),
+      at(1),
+      at(0),
+    ]);
+  });
+
   it('accepts the id of an expired tick as cursor by its time, and refuses an unreadable cursor', async () => {
     const h = await seeded(5);
     const history = new TickHistory(h.workspace.projections);
@@ -234,6 +257,23 @@ describe('tick history', () => {
 });
 
 describe('sorted blocks', () => {
+  it('is filled in one go from items in order, and takes inserts and deletes afterwards', () => {
+    const blocks = new SortedBlocks<number>((a, b) => a - b, 4);
+    const items = Array.from({ length: 50 }, (_, index) => index * 2);
+    blocks.assign(items);
+    expect(blocks.size).toBe(50);
+    expect([...blocks.descendingBefore()]).toEqual([...items].reverse());
+    expect([...blocks.descendingBefore(7)]).toEqual([6, 4, 2, 0]);
+    blocks.insert(7);
+    expect(blocks.delete(40)).toBe(true);
+    expect([...blocks.descendingBefore(9)]).toEqual([8, 7, 6, 4, 2, 0]);
+    expect(blocks.size).toBe(50);
+    expect(() => blocks.assign([1, 3, 2])).toThrow(/ascending/);
+    expect(() => blocks.assign([1, 1])).toThrow(/ascending/);
+    blocks.assign([]);
+    expect([...blocks.descendingBefore()]).toEqual([]);
+  });
+
   it('keeps items in order through random inserts and deletes, like a sorted array', () => {
     let seed = 7;
     const random = () => {

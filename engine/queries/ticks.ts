@@ -44,7 +44,10 @@ export function tickTimeMs(tick: TickRecord): number {
 
 /** Recorded statuses are SUCCESS, SKIPPED and FAILURE; a stale sensor evaluation is SKIPPED. */
 export function tickStatusOf(tick: TickRecord): TickStatus {
-  const status = tick.row.status;
+  return statusOfRecorded(tick.row.status);
+}
+
+function statusOfRecorded(status: string): TickStatus {
   return status === 'SUCCESS' || status === 'FAILURE' || status === 'STARTED' ? status : 'SKIPPED';
 }
 
@@ -68,19 +71,61 @@ export interface TickHistoryQuery {
   limit: number;
 }
 
-interface Entry {
-  readonly key: string;
-  readonly timeMs: number;
-  /** The list the entry is in, and its name in `lists`. */
-  readonly list: SortedBlocks<Entry>;
-  readonly listName: string;
+/** Where a page starts or ends (a cursor, `beforeMs`): a time and a tick id, like a tick's place. */
+class Bound {
+  constructor(
+    readonly timeMs: number,
+    readonly key: string,
+  ) {}
 }
 
-function compareEntries(a: Pick<Entry, 'key' | 'timeMs'>, b: Pick<Entry, 'key' | 'timeMs'>): number {
-  return a.timeMs - b.timeMs || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+function comparePlaces(timeMs: number, key: string, otherTimeMs: number, otherKey: string): number {
+  return timeMs - otherTimeMs || (key < otherKey ? -1 : key > otherKey ? 1 : 0);
 }
 
-const TABLE_OF = { SCHEDULE: 'scheduleTicks', SENSOR: 'sensorEvals' } as const;
+/**
+ * How one kind of tick is indexed. The index holds the rows themselves (rows are immutable values,
+ * so a row keeps its place until the table replaces it): no entry object per tick.
+ */
+interface TickKind<R extends { status: string }> {
+  readonly type: InstigatorType;
+  readonly table: 'scheduleTicks' | 'sensorEvals';
+  /** The same reads as `tickIdOf`, `tickInstigatorId` and `tickTimeMs`. */
+  keyOf(row: R): string;
+  instigatorOf(row: R): string;
+  timeOf(row: R): number;
+  /** Tick order (time, then id) between a row and a row or bound. */
+  compare(row: R, other: R | Bound): number;
+}
+
+const SCHEDULE_TICKS: TickKind<ScheduleTickRow> = {
+  type: 'SCHEDULE',
+  table: 'scheduleTicks',
+  keyOf: (row) => row.tickId,
+  instigatorOf: (row) => row.scheduleId,
+  timeOf: (row) => row.scheduledFor,
+  compare: (row, other) =>
+    other instanceof Bound
+      ? comparePlaces(row.scheduledFor, row.tickId, other.timeMs, other.key)
+      : comparePlaces(row.scheduledFor, row.tickId, other.scheduledFor, other.tickId),
+};
+
+const SENSOR_EVALS: TickKind<SensorEvalRow> = {
+  type: 'SENSOR',
+  table: 'sensorEvals',
+  keyOf: (row) => row.evalId,
+  instigatorOf: (row) => row.sensorId,
+  timeOf: (row) => row.dueAt ?? row.evaluatedAt,
+  compare: (row, other) =>
+    other instanceof Bound
+      ? comparePlaces(row.dueAt ?? row.evaluatedAt, row.evalId, other.timeMs, other.key)
+      : comparePlaces(
+          row.dueAt ?? row.evaluatedAt,
+          row.evalId,
+          other.dueAt ?? other.evaluatedAt,
+          other.evalId,
+        ),
+};
 
 /**
  * The index behind the tick history: per schedule or sensor and status, its ticks in time order.
@@ -88,35 +133,31 @@ const TABLE_OF = { SCHEDULE: 'scheduleTicks', SENSOR: 'sensorEvals' } as const;
  * expired by retention), like `RowIndex`.
  */
 export class TickHistory {
-  /** `{type}|{instigatorId}|{status}` → that instigator's ticks of that status, oldest first. */
-  private readonly lists = new Map<string, SortedBlocks<Entry>>();
-  private readonly entries: Record<InstigatorType, Map<string, Entry>> = {
-    SCHEDULE: new Map(),
-    SENSOR: new Map(),
-  };
+  private readonly schedules = new TickIndex(SCHEDULE_TICKS);
+  private readonly sensors = new TickIndex(SENSOR_EVALS);
   private readonly unsubscribe: () => void;
 
   constructor(private readonly projections: Pick<ProjectionStore, 'state' | 'subscribe'>) {
     this.rescan();
     this.unsubscribe = projections.subscribe((changes) => {
-      for (const key of changes.tables.get('scheduleTicks') ?? []) this.refresh('SCHEDULE', key);
-      for (const key of changes.tables.get('sensorEvals') ?? []) this.refresh('SENSOR', key);
+      const tables = this.projections.state.tables;
+      for (const key of changes.tables.get('scheduleTicks') ?? [])
+        this.schedules.refresh(key, tables.scheduleTicks.get(key));
+      for (const key of changes.tables.get('sensorEvals') ?? [])
+        this.sensors.refresh(key, tables.sensorEvals.get(key));
     });
   }
 
   /** Re-reads every tick (after a reload or rebuild of the projections). */
   rescan(): void {
-    this.lists.clear();
-    this.entries.SCHEDULE.clear();
-    this.entries.SENSOR.clear();
     const tables = this.projections.state.tables;
-    for (const [key] of tables.scheduleTicks.entries()) this.refresh('SCHEDULE', key);
-    for (const [key] of tables.sensorEvals.entries()) this.refresh('SENSOR', key);
+    this.schedules.load(tables.scheduleTicks.entries());
+    this.sensors.load(tables.sensorEvals.entries());
   }
 
   /** Ticks held (both kinds). */
   get size(): number {
-    return this.entries.SCHEDULE.size + this.entries.SENSOR.size;
+    return this.schedules.size + this.sensors.size;
   }
 
   /**
@@ -127,55 +168,142 @@ export class TickHistory {
     if (!Number.isInteger(query.limit) || query.limit < 1) {
       throw invalidInput(`limit must be a positive integer, got ${query.limit}`, { limit: query.limit });
     }
-    const bound = this.upperBound(query);
-    const statuses =
-      query.statuses === undefined || query.statuses.length === 0 ? TICK_STATUSES : query.statuses;
-    const cursors: { iterator: Iterator<Entry>; head: Entry | undefined }[] = [];
-    for (const status of new Set(statuses)) {
-      const list = this.lists.get(listKey(query.instigationType, query.instigatorId, status));
-      if (list === undefined) continue;
-      const iterator = list.descendingBefore(bound as Entry | undefined);
-      cursors.push({ iterator, head: iterator.next().value ?? undefined });
-    }
-    const out: TickRecord[] = [];
-    while (out.length < query.limit) {
-      let newest: (typeof cursors)[number] | undefined;
-      for (const cursor of cursors) {
-        if (
-          cursor.head !== undefined &&
-          (newest?.head === undefined || compareEntries(cursor.head, newest.head) > 0)
-        )
-          newest = cursor;
-      }
-      const entry = newest?.head;
-      if (newest === undefined || entry === undefined) break;
-      if (query.afterMs !== undefined && entry.timeMs <= query.afterMs) break;
-      newest.head = newest.iterator.next().value ?? undefined;
-      const record = recordOf(tables, query.instigationType, entry.key);
-      if (record !== undefined) out.push(record);
-    }
-    return out;
+    return query.instigationType === 'SCHEDULE'
+      ? this.schedules.page(query).flatMap((key) => {
+          const row = tables.scheduleTicks.get(key);
+          return row === undefined ? [] : [{ instigationType: 'SCHEDULE' as const, row }];
+        })
+      : this.sensors.page(query).flatMap((key) => {
+          const row = tables.sensorEvals.get(key);
+          return row === undefined ? [] : [{ instigationType: 'SENSOR' as const, row }];
+        });
   }
 
   close(): void {
     this.unsubscribe();
   }
+}
+
+/** The index of one kind of tick: `{instigatorId}|{status}` → its ticks of that status, oldest first. */
+class TickIndex<R extends { status: string }> {
+  private readonly lists = new Map<string, SortedBlocks<R, Bound>>();
+  /** Every indexed tick by key: the row as it was indexed, which tells its list and place. */
+  private readonly rows = new Map<string, R>();
+
+  constructor(private readonly kind: TickKind<R>) {}
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  /**
+   * Replaces the index with `rows`. Ticks are grouped into their lists first, each list is sorted
+   * once (a published table usually holds them in time order already, which the sort only has to
+   * confirm) and filled in one go, instead of inserting them one by one. They are grouped by
+   * instigator and then status, not by list name: both strings are shared by many rows, so finding
+   * a tick's list needs neither a new string per tick nor hashing one.
+   */
+  load(rows: Iterable<[string, R]>): void {
+    const { kind } = this;
+    this.lists.clear();
+    this.rows.clear();
+    const groups = new Map<string, Map<TickStatus, R[]>>();
+    for (const [key, row] of rows) {
+      const instigatorId = kind.instigatorOf(row);
+      const status = statusOfRecorded(row.status);
+      let byStatus = groups.get(instigatorId);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        groups.set(instigatorId, byStatus);
+      }
+      let items = byStatus.get(status);
+      if (items === undefined) {
+        items = [];
+        byStatus.set(status, items);
+      }
+      items.push(row);
+      this.rows.set(key, row);
+    }
+    for (const [instigatorId, byStatus] of groups) {
+      for (const [status, items] of byStatus) {
+        let ordered = true;
+        for (let index = 1; index < items.length && ordered; index++)
+          ordered = kind.compare(items[index - 1] as R, items[index] as R) < 0;
+        if (!ordered) items.sort(kind.compare);
+        const list = new SortedBlocks<R, Bound>(kind.compare);
+        list.assign(items);
+        this.lists.set(listKey(instigatorId, status), list);
+      }
+    }
+  }
+
+  /** Moves the tick `key` to where `row`, its row now (undefined: deleted), belongs. */
+  refresh(key: string, row: R | undefined): void {
+    const indexed = this.rows.get(key);
+    if (indexed === row) return;
+    if (indexed !== undefined) {
+      const name = this.listOf(indexed);
+      const list = this.lists.get(name);
+      list?.delete(indexed);
+      if (list?.size === 0) this.lists.delete(name);
+      this.rows.delete(key);
+    }
+    if (row === undefined) return;
+    const name = this.listOf(row);
+    let list = this.lists.get(name);
+    if (list === undefined) {
+      list = new SortedBlocks<R, Bound>(this.kind.compare);
+      this.lists.set(name, list);
+    }
+    list.insert(row);
+    this.rows.set(key, row);
+  }
+
+  /** The keys of one page of ticks, newest first. */
+  page(query: TickHistoryQuery): string[] {
+    const { kind } = this;
+    const bound = this.upperBound(query);
+    const statuses =
+      query.statuses === undefined || query.statuses.length === 0 ? TICK_STATUSES : query.statuses;
+    const cursors: { iterator: Iterator<R>; head: R | undefined }[] = [];
+    for (const status of new Set(statuses)) {
+      const list = this.lists.get(listKey(query.instigatorId, status));
+      if (list === undefined) continue;
+      const iterator = list.descendingBefore(bound);
+      cursors.push({ iterator, head: iterator.next().value ?? undefined });
+    }
+    const keys: string[] = [];
+    while (keys.length < query.limit) {
+      let newest: (typeof cursors)[number] | undefined;
+      for (const cursor of cursors) {
+        if (
+          cursor.head !== undefined &&
+          (newest?.head === undefined || kind.compare(cursor.head, newest.head) > 0)
+        )
+          newest = cursor;
+      }
+      const row = newest?.head;
+      if (newest === undefined || row === undefined) break;
+      if (query.afterMs !== undefined && kind.timeOf(row) <= query.afterMs) break;
+      newest.head = newest.iterator.next().value ?? undefined;
+      keys.push(kind.keyOf(row));
+    }
+    return keys;
+  }
 
   /** The exclusive upper bound of a page: the earlier of `beforeMs` and the cursor's position. */
-  private upperBound(query: TickHistoryQuery): Pick<Entry, 'key' | 'timeMs'> | undefined {
-    let bound: Pick<Entry, 'key' | 'timeMs'> | undefined =
-      query.beforeMs === undefined ? undefined : { timeMs: query.beforeMs, key: '' };
+  private upperBound(query: TickHistoryQuery): Bound | undefined {
+    let bound = query.beforeMs === undefined ? undefined : new Bound(query.beforeMs, '');
     if (query.cursor !== undefined && query.cursor !== '') {
-      const at = this.cursorPosition(query);
-      if (bound === undefined || compareEntries(at, bound) < 0) bound = at;
+      const at = this.cursorPosition(query.cursor);
+      if (bound === undefined || comparePlaces(at.timeMs, at.key, bound.timeMs, bound.key) < 0) bound = at;
     }
     return bound;
   }
 
-  private cursorPosition(query: TickHistoryQuery): Pick<Entry, 'key' | 'timeMs'> {
-    const cursor = query.cursor as string;
-    const entry = this.entries[query.instigationType].get(cursor);
-    if (entry !== undefined) return entry;
+  private cursorPosition(cursor: string): Bound {
+    const row = this.rows.get(cursor);
+    if (row !== undefined) return new Bound(this.kind.timeOf(row), this.kind.keyOf(row));
     const seconds = /:(\d{1,12})$/.exec(cursor)?.[1];
     if (seconds === undefined) {
       throw invalidInput(
@@ -183,44 +311,16 @@ export class TickHistory {
         { cursor: cursor.slice(0, 200) },
       );
     }
-    return { timeMs: Number(seconds) * 1000, key: '' };
+    return new Bound(Number(seconds) * 1000, '');
   }
 
-  private refresh(type: InstigatorType, key: string): void {
-    const previous = this.entries[type].get(key);
-    const record = recordOf(this.projections.state.tables, type, key);
-    const listName =
-      record === undefined ? undefined : listKey(type, tickInstigatorId(record), tickStatusOf(record));
-    const timeMs = record === undefined ? undefined : tickTimeMs(record);
-    if (previous !== undefined && previous.listName === listName && previous.timeMs === timeMs) return;
-    if (previous !== undefined) {
-      previous.list.delete(previous);
-      this.entries[type].delete(key);
-      if (previous.list.size === 0) this.lists.delete(previous.listName);
-    }
-    if (listName === undefined || timeMs === undefined) return;
-    let list = this.lists.get(listName);
-    if (list === undefined) {
-      list = new SortedBlocks<Entry>(compareEntries);
-      this.lists.set(listName, list);
-    }
-    const entry: Entry = { key, timeMs, list, listName };
-    list.insert(entry);
-    this.entries[type].set(key, entry);
+  private listOf(row: R): string {
+    return listKey(this.kind.instigatorOf(row), statusOfRecorded(row.status));
   }
 }
 
-function listKey(type: InstigatorType, instigatorId: string, status: TickStatus): string {
-  return `${type}|${instigatorId}|${status}`;
-}
-
-function recordOf(tables: ProjectionTables, type: InstigatorType, key: string): TickRecord | undefined {
-  if (type === 'SCHEDULE') {
-    const row = tables[TABLE_OF.SCHEDULE].get(key);
-    return row === undefined ? undefined : { instigationType: 'SCHEDULE', row };
-  }
-  const row = tables[TABLE_OF.SENSOR].get(key);
-  return row === undefined ? undefined : { instigationType: 'SENSOR', row };
+function listKey(instigatorId: string, status: TickStatus): string {
+  return `${instigatorId}|${status}`;
 }
 
 const histories = new WeakMap<Pick<ProjectionStore, 'state' | 'subscribe'>, TickHistory>();
