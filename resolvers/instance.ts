@@ -1,6 +1,7 @@
 import { isScheduleRunning } from '../engine/controllers/schedules.js';
 import { isSensorRunning } from '../engine/controllers/sensors.js';
 import type { TimerKind } from '../engine/model/events/timers.js';
+import type { Timer } from '../engine/timers/timer-queue.js';
 import type { ApiContext } from './context.js';
 
 /**
@@ -80,11 +81,14 @@ const COMPONENTS: Record<string, Component> = {
 export const DAEMON_TYPES = Object.keys(COMPONENTS);
 
 /** One part's status; a daemon type Servo does not have is reported as not required, health unknown. */
-export function daemonStatus(context: ApiContext, daemonType: string): DaemonStatusModel {
+export function daemonStatus(
+  context: ApiContext,
+  daemonType: string,
+  pending: readonly Timer[] | undefined = context.workspace.automation.timers.pending?.(),
+): DaemonStatusModel {
   const component = COMPONENTS[daemonType];
   if (component === undefined) return { daemonType, required: false, healthy: null, lastHeartbeatTime: null };
   const { required, lastDecisionAt } = component.observe(context);
-  const pending = context.workspace.automation.timers.pending?.();
   const deadline = context.now.getTime() - OVERDUE_AFTER_MS;
   const healthy =
     pending === undefined
@@ -98,8 +102,10 @@ export function daemonStatus(context: ApiContext, daemonType: string): DaemonSta
   };
 }
 
+/** Every part's status, from one listing of the pending timers. */
 export function allDaemonStatuses(context: ApiContext): DaemonStatusModel[] {
-  return DAEMON_TYPES.map((daemonType) => daemonStatus(context, daemonType));
+  const pending = context.workspace.automation.timers.pending?.();
+  return DAEMON_TYPES.map((daemonType) => daemonStatus(context, daemonType, pending));
 }
 
 /** `Instance.id`: the workspace this request is scoped to. */

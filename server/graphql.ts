@@ -14,6 +14,7 @@ import {
   credentialsFromHeaders,
 } from './auth.js';
 import { graphiqlAssetRoutes, renderOfflineGraphiQL } from './graphiql.js';
+import { compiledExecutionPlugin } from './graphql-compiled-execution.js';
 import { createErrorMasker, workspaceNotServed } from './graphql-errors.js';
 import { type GraphqlLimits, limitsPlugin } from './graphql-limits.js';
 import type { RouteHandler } from './http-server.js';
@@ -83,7 +84,7 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
         logger.error(logFields(args), 'unexpected error in a GraphQL request');
       },
     },
-    plugins: [limitsPlugin(options.limits) as Plugin],
+    plugins: [limitsPlugin(options.limits) as Plugin, compiledExecutionPlugin(options.schema)],
     context: async ({ request, req, connectionParams }) =>
       contextFor(
         // Over graphql-ws there is no fetch Request: credentials come from the connection
