@@ -12,15 +12,7 @@ import {
 } from '../controllers/schedules.js';
 import { ErrorCode, illegalState, invalidInput, notFound, ServoError } from '../errors.js';
 import { draft, type EventDraft, type PayloadOf } from '../model/catalog.js';
-import {
-  AssetKey,
-  InstigatorStatus,
-  Lane,
-  Name,
-  NonNegativeInt,
-  PositiveInt,
-  Tags,
-} from '../model/common.js';
+import { AssetKey, InstigatorStatus, Lane, Name, PositiveInt, Tags } from '../model/common.js';
 import {
   CatchupOrder,
   DstGapPolicy,

@@ -50,6 +50,12 @@ export interface ParquetCodec {
   /** Encodes a table into a complete Parquet file. Throws on a value that does not fit its column. */
   encode(schema: TableSchema, table: ColumnarTable, options?: ParquetWriteOptions): Uint8Array;
   /**
+   * Optional: the same file as `encode`, whose work may run on another thread. The table is read
+   * before the call returns, so the caller may change or drop it at once, and start the next file
+   * while this one is being encoded. Rejects where `encode` would throw.
+   */
+  encodeAsync?(schema: TableSchema, table: ColumnarTable, options?: ParquetWriteOptions): Promise<Uint8Array>;
+  /**
    * Decodes a Parquet file into the columns of `schema`, matched by name. A column of `schema`
    * missing from the file (an older file written before the column was added) reads as all null,
    * and must be nullable. Columns in the file but not in `schema` are ignored. Files written by

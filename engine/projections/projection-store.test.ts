@@ -13,8 +13,9 @@ import { rowCounts, snapshotRows } from '../testing/snapshot.js';
 import { appendSegments, openFixture } from '../testing/workspace-fixture.js';
 import { Manifest, Pointer, parseJsonObject } from './manifest.js';
 import { describeParquetWithDuckDb } from './parquet/duckdb-inspect.js';
+import { createHyparquetCodec } from './parquet/hyparquet-codec.js';
 import type { ChangeSet } from './projection-store.js';
-import { TABLES, type TableName } from './tables/index.js';
+import { TABLE_NAMES, TABLES, type TableName } from './tables/index.js';
 
 const scenario = generateScenario({ days: 3 });
 
@@ -54,6 +55,25 @@ describe('projection store', () => {
     expect(snapshotRows(reloadedOften.projections.state)).toEqual(
       snapshotRows(reloadedOnce.projections.state),
     );
+  });
+
+  it('a base encoded on the encoder thread, several parts per table, has the same files and rows as one encoded in line', async () => {
+    const publishBase = async (codec: ReturnType<typeof createHyparquetCodec>) => {
+      const fixture = await openFixture(undefined, { codec, limits: { basePartRows: 5 } });
+      await appendSegments(fixture.ledger, scenario);
+      await fixture.projections.catchUp();
+      expect((await fixture.projections.publish({ merge: true })).kind).toBe('base');
+      const base = fixture.projections.currentManifest?.base;
+      const checksums = TABLE_NAMES.map((name) => (base?.tables[name] ?? []).map((part) => part.sha256));
+      const reloaded = await openFixture(fixture.store);
+      return { checksums, rows: snapshotRows(reloaded.projections.state) };
+    };
+    const onThread = await publishBase(createHyparquetCodec({ threadRows: 0 }));
+    const inLine = await publishBase(createHyparquetCodec({ threadRows: Number.POSITIVE_INFINITY }));
+    expect(onThread.checksums.some((parts) => parts.length > 1)).toBe(true);
+    expect(onThread.checksums).toEqual(inLine.checksums);
+    expect(onThread.rows).toEqual(inLine.rows);
+    expect(onThread.rows).toEqual(snapshotRows(foldedInMemory()));
   });
 
   it('DM-49: merging the deltas into a new base changes the layout, never the rows', async () => {

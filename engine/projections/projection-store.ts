@@ -15,6 +15,7 @@ import type { Ledger, Segment } from '../ledger/ledger.js';
 import type { Scope } from '../ledger/scope.js';
 import { nextUlid, type RandomSource } from '../model/ulid.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { BoundedTasks } from './bounded-tasks.js';
 import {
   type BaseRef,
   baseFileKey,
@@ -100,6 +101,12 @@ export interface PublishResult {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * Base parts being encoded or written at once: one being written, one being encoded, one packed
+ * and waiting, so neither the encoder nor the store waits for the other.
+ */
+const BASE_PARTS_IN_FLIGHT = 3;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -644,11 +651,21 @@ export class ProjectionStore {
     return { path, rows, bytes: bytes.length, sha256: sha256(bytes) };
   }
 
-  private encode(name: TableName, rows: object[]): Uint8Array {
+  /**
+   * Encodes `rows` as a file of table `name`, on the codec's thread when it has one. The rows are
+   * read before this returns (see `ParquetCodec.encodeAsync`).
+   */
+  private encode(name: TableName, rows: object[]): Promise<Uint8Array> {
     const def = TABLES[name] as TableDef<object>;
-    return this.options.codec.encode(def.schema, rowsToColumns(def, rows), {
-      metadata: { 'servo.table': name, 'servo.table_version': String(def.version) },
-    });
+    const codec = this.options.codec;
+    const options = { metadata: { 'servo.table': name, 'servo.table_version': String(def.version) } };
+    try {
+      const columns = rowsToColumns(def, rows);
+      if (codec.encodeAsync !== undefined) return codec.encodeAsync(def.schema, columns, options);
+      return Promise.resolve(codec.encode(def.schema, columns, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   private async writeDelta(): Promise<Manifest> {
@@ -669,7 +686,7 @@ export class ProjectionStore {
       if (changed.length > 0) {
         tables[name] = await this.writeFile(
           deltaFileKey(this.options.scope, deltaId, `${name}.parquet`),
-          this.encode(name, changed),
+          await this.encode(name, changed),
           changed.length,
         );
         rows += changed.length;
@@ -703,34 +720,47 @@ export class ProjectionStore {
     return this.nextManifest(this.manifest?.base ?? null, deltas);
   }
 
+  /**
+   * Writes every table as parts of at most `basePartRows` rows. Each part is encoded while the
+   * parts before it are still being encoded and written, at most `BASE_PARTS_IN_FLIGHT` at once
+   * (each holds its packed columns or its file's bytes until written).
+   */
   private async writeBase(): Promise<Manifest> {
     const snapshotId = this.mintId();
     const tables: Record<string, FileRef[]> = {};
+    const inFlight = new BoundedTasks(BASE_PARTS_IN_FLIGHT);
     let total = 0;
     for (const name of TABLE_NAMES) {
       const table = this.state.tables[name] as TableState<object>;
       const parts: FileRef[] = [];
+      tables[name] = parts;
+      let partCount = 0;
       let batch: object[] = [];
       const flush = async (): Promise<void> => {
-        const file = `${name}.${String(parts.length).padStart(4, '0')}.parquet`;
-        parts.push(
-          await this.writeFile(
-            baseFileKey(this.options.scope, snapshotId, file),
-            this.encode(name, batch),
-            batch.length,
-          ),
+        const index = partCount++;
+        const key = baseFileKey(
+          this.options.scope,
+          snapshotId,
+          `${name}.${String(index).padStart(4, '0')}.parquet`,
         );
-        total += batch.length;
+        const rows = batch.length;
+        const bytes = this.encode(name, batch);
         batch = [];
+        total += rows;
+        await inFlight.add(
+          bytes.then(async (file) => {
+            parts[index] = await this.writeFile(key, file, rows);
+          }),
+        );
       };
       for (const row of table.values()) {
         batch.push(row);
         if (batch.length >= this.limits.basePartRows) await flush();
       }
       // Every table gets at least one (possibly empty) file, so the base is complete on its own.
-      if (batch.length > 0 || parts.length === 0) await flush();
-      tables[name] = parts;
+      if (batch.length > 0 || partCount === 0) await flush();
     }
+    await inFlight.finish();
     return this.nextManifest(
       {
         snapshotId,

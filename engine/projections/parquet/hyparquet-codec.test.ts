@@ -198,6 +198,60 @@ describe('hyparquet codec round trip', () => {
   });
 });
 
+describe('hyparquet codec on the encoder thread', () => {
+  const threaded = createHyparquetCodec({ threadRows: 0 });
+
+  async function expectSameFileAsEncode(
+    schema: TableSchema,
+    table: ColumnarTable,
+    options: Parameters<typeof createHyparquetCodec>[0] = {},
+  ): Promise<void> {
+    const onThread = createHyparquetCodec({ ...options, threadRows: 0 });
+    const metadata = { 'servo.table': schema.name };
+    const expected = onThread.encode(schema, table, { metadata });
+    const file = await onThread.encodeAsync?.(schema, table, { metadata });
+    expect(file).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(file as Uint8Array).equals(Buffer.from(expected))).toBe(true);
+  }
+
+  it('writes byte for byte the file encode writes: every type, nulls, extremes, and an empty table', async () => {
+    await expectSameFileAsEncode(everyType, everyTypeRows);
+    await expectSameFileAsEncode(everyType, { rowCount: 0, columns: everyType.columns.map(() => []) });
+    await expectSameFileAsEncode(everyType, everyTypeRows, { compression: 'GZIP', statistics: false });
+  });
+
+  it('writes the same file across row groups, repeated and empty strings and non-ASCII text', async () => {
+    const schema: TableSchema = {
+      name: 'repeats',
+      columns: [
+        { name: 'id', type: 'utf8', nullable: false },
+        { name: 'status', type: 'utf8', nullable: true },
+        { name: 'seq', type: 'int64', nullable: true },
+        { name: 'at', type: 'timestamp', nullable: false },
+      ],
+    };
+    const rowCount = 12_345;
+    const table: ColumnarTable = {
+      rowCount,
+      columns: [
+        Array.from({ length: rowCount }, (_, i) => `ключ-${i}`),
+        Array.from({ length: rowCount }, (_, i) => (i % 7 === 0 ? null : ['', 'queued', 'é', ''][i % 4]!)),
+        Array.from({ length: rowCount }, (_, i) => (i % 5 === 0 ? null : BigInt(i) * -1_000_000_007n)),
+        Array.from({ length: rowCount }, (_, i) => Date.UTC(2026, 0, 1) + i * 1000),
+      ],
+    };
+    await expectSameFileAsEncode(schema, table, { rowGroupSize: 5_000 });
+  });
+
+  it('rejects what encode throws on, with the same message', async () => {
+    const schema: TableSchema = { name: 'bad', columns: [{ name: 'n', type: 'int32', nullable: false }] };
+    const table = column([1, 2 ** 31]);
+    const error = await rejection(threaded.encodeAsync?.(schema, table) ?? Promise.resolve());
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe((thrown(() => threaded.encode(schema, table)) as Error).message);
+  });
+});
+
 describe('hyparquet codec encode validation', () => {
   const validValue: Record<ColumnType, ParquetValue> = {
     utf8: 'ok',

@@ -14,6 +14,7 @@ import type {
 } from '../parquet-codec.js';
 import { schemaElementFor, type ValueMapping, valueMappingFor } from './column-layout.js';
 import { validateTable } from './column-validation.js';
+import { encodeOnThread, packColumns } from './encode-thread.js';
 import { encodeUtf8Column } from './utf8-column.js';
 
 /**
@@ -43,10 +44,18 @@ export interface HyparquetCodecOptions {
    * file (some apply per-writer workarounds), so it names the application, not the library.
    */
   createdBy?: string;
+  /**
+   * Tables of at least this many rows are encoded by `encodeAsync` on the encoder thread
+   * (`encode-thread.ts`); smaller ones on the calling thread, where handing them over would cost
+   * more than it saves. Default 10,000 (a micro-compaction's delta stays on the calling thread).
+   */
+  threadRows?: number;
 }
 
 const DEFAULT_ROW_GROUP_SIZE = 100_000;
+const DEFAULT_THREAD_ROWS = 10_000;
 
+/** The encoder thread has its own copy of these (`encode-thread.ts`): change both together. */
 const WRITE_COMPRESSORS = {
   GZIP: (input: Uint8Array): Uint8Array => gzipSync(input, { level: 1 }),
 };
@@ -74,6 +83,19 @@ function floorDivide(value: bigint, divisor: bigint): number {
   return Number(value < 0n && quotient * divisor !== value ? quotient - 1n : quotient);
 }
 
+/** The writer's schema (a root and one element per column) and footer key/value metadata. */
+function writerSettings(
+  schema: TableSchema,
+  writeOptions: ParquetWriteOptions | undefined,
+): { elements: WriterSchemaElement[]; kvMetadata: { key: string; value: string }[] | undefined } {
+  const elements: WriterSchemaElement[] = [
+    { name: 'schema', num_children: schema.columns.length },
+    ...schema.columns.map(schemaElementFor),
+  ];
+  const kvMetadata = Object.entries(writeOptions?.metadata ?? {}).map(([key, value]) => ({ key, value }));
+  return { elements, kvMetadata: kvMetadata.length > 0 ? kvMetadata : undefined };
+}
+
 /**
  * Creates the hyparquet-backed codec.
  *
@@ -87,10 +109,11 @@ function floorDivide(value: bigint, divisor: bigint): number {
  * `ServoError` with code `CORRUPT` naming the table and column.
  */
 export function createHyparquetCodec(options: HyparquetCodecOptions = {}): ParquetCodec {
-  const codec = options.compression ?? (process.env.PQ_CODEC as 'SNAPPY' | undefined) ?? 'SNAPPY';
+  const codec = options.compression ?? 'SNAPPY';
   const statistics = options.statistics ?? true;
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   const createdBy = options.createdBy ?? 'servo';
+  const threadRows = options.threadRows ?? DEFAULT_THREAD_ROWS;
   if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   }
@@ -98,10 +121,7 @@ export function createHyparquetCodec(options: HyparquetCodecOptions = {}): Parqu
   return {
     encode(schema: TableSchema, table: ColumnarTable, writeOptions?: ParquetWriteOptions): Uint8Array {
       validateTable(schema, table);
-      const elements: WriterSchemaElement[] = [
-        { name: 'schema', num_children: schema.columns.length },
-        ...schema.columns.map(schemaElementFor),
-      ];
+      const settings = writerSettings(schema, writeOptions);
       const columnData: ColumnSource[] = schema.columns.map((spec, i) => ({
         name: spec.name,
         // Strings go in as UTF-8 bytes (see encodeUtf8Column); other values go in as they are,
@@ -111,21 +131,40 @@ export function createHyparquetCodec(options: HyparquetCodecOptions = {}): Parqu
             ? encodeUtf8Column(table.columns[i]!)
             : table.columns[i]!,
       }));
-      const kvMetadata = Object.entries(writeOptions?.metadata ?? {}).map(([key, value]) => ({ key, value }));
       const writer = new ByteWriter();
       const parquet = new ParquetWriter({
         writer,
-        schema: elements,
+        schema: settings.elements,
         codec,
         compressors: WRITE_COMPRESSORS,
         statistics,
         createdBy,
-        ...(kvMetadata.length > 0 ? { kvMetadata } : {}),
+        ...(settings.kvMetadata !== undefined ? { kvMetadata: settings.kvMetadata } : {}),
       });
       // ByteWriter has no asynchronous flush, so both calls complete synchronously.
       void parquet.write({ columnData, rowGroupSize });
       void parquet.finish();
       return new Uint8Array(writer.getBuffer());
+    },
+
+    async encodeAsync(
+      schema: TableSchema,
+      table: ColumnarTable,
+      writeOptions?: ParquetWriteOptions,
+    ): Promise<Uint8Array> {
+      if (table.rowCount < threadRows) return this.encode(schema, table, writeOptions);
+      validateTable(schema, table);
+      const settings = writerSettings(schema, writeOptions);
+      return encodeOnThread({
+        elements: settings.elements,
+        names: schema.columns.map((spec) => spec.name),
+        columns: packColumns(schema, table),
+        codec,
+        statistics,
+        rowGroupSize,
+        createdBy,
+        kvMetadata: settings.kvMetadata,
+      });
     },
 
     async decode(schema: TableSchema, file: Uint8Array): Promise<ColumnarTable> {

@@ -40,6 +40,10 @@ describe('UTF-8 column encoding', () => {
     expectSameAsTextEncoder(values);
   });
 
+  it('stays exact for empty strings among repeated values', () => {
+    expectSameAsTextEncoder(['', 'a', '', 'a', null, 'b', '', 'ü', 'a', '', 'ü']);
+  });
+
   it('gives repeated values one shared view', () => {
     const encoded = encodeUtf8Column(['queued', 'running', 'queued', 'queued']);
     expect(encoded[2]).toBe(encoded[0]);
