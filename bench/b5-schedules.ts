@@ -119,7 +119,7 @@ function scheduleSpec(location: number, index: number): ScheduleSpec {
     { catchupOrder: 'OLDEST_FIRST', maxCatchupTicks: 2 },
     { catchupWindowSeconds: 1800 },
     { catchupWindowSeconds: 900, maxCatchupTicks: 3 },
-    { catchupOrder: 'OLDEST_FIRST', maxCatchupTicks: 1 },
+    { catchupWindowSeconds: 60, maxCatchupTicks: 1 },
   ];
   return {
     name: `schedule_${String(index).padStart(4, '0')}`,
