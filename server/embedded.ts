@@ -277,12 +277,13 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
       clearInterval(antiEntropy);
       for (const follower of followers) await follower.stop();
       for (const entry of served) await entry.timers.stop();
+      // The reactors first, so no attempt is dispatched after the drain below began.
+      for (const entry of served) await entry.runtime.close();
       // Let running attempts report, so their outcome is recorded rather than timed out later.
       await Promise.race([
         drainInProcessTasks(locations),
         new Promise((done) => setTimeout(done, 10_000).unref()),
       ]);
-      for (const entry of served) await entry.runtime.close();
       await graphql.close();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();

@@ -137,7 +137,8 @@ export async function startSeededServo(options: SeededServoOptions = {}): Promis
     advance,
     async stop() {
       await servo.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      // Retried: a directory emptied while a late write lands in it reports ENOTEMPTY once.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     },
   };
 }
