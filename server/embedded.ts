@@ -3,9 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Automation } from '../engine/automation/automation.js';
 import { createAutomationRuntime } from '../engine/automation/runtime.js';
 import { type Clock, ManualClock, systemClock } from '../engine/clock.js';
-import { type CodeLocation, createCodeLocationRegistry } from '../engine/code-location/code-location.js';
-import type { InProcessCodeLocation } from '../engine/code-location/in-process/in-process-code-location.js';
-import type { TaskCallbacks, TaskExecutor } from '../engine/code-location/task-protocol.js';
+import { createCodeLocationRegistry } from '../engine/code-location/code-location.js';
+import type { TaskCallbacks } from '../engine/code-location/task-protocol.js';
 import { deployCodeLocation } from '../engine/commands/deploy.js';
 import type { ServoEnv } from '../engine/config/env.js';
 import { createDirectDispatchQueue } from '../engine/dispatch/dispatch-queue.js';
@@ -19,7 +18,7 @@ import { watchLocalDiskPrefix } from '../engine/storage/local-disk-watch.js';
 import { LocalTimerQueue } from '../engine/timers/local-timer-queue.js';
 import { schema } from '../schema/index.js';
 import { apiWorkspaceOf, createApiServices } from './api-services.js';
-import { loadCodeLocations } from './code-locations.js';
+import { drainInProcessTasks, loadCodeLocations } from './code-locations.js';
 import { configuredAuthentication, servedScopes } from './configured-authenticator.js';
 import {
   authenticatedPushRoutes,
@@ -296,21 +295,6 @@ function earliest(times: readonly (number | undefined)[]): number | undefined {
   let min: number | undefined;
   for (const time of times) if (time !== undefined && (min === undefined || time < min)) min = time;
   return min;
-}
-
-/** Waits for in-process code locations' running task attempts; true when there were any. */
-async function drainInProcessTasks(locations: readonly (CodeLocation & TaskExecutor)[]): Promise<boolean> {
-  let waited = false;
-  for (const location of locations) {
-    if (!isInProcess(location) || location.runningTasks() === 0) continue;
-    waited = true;
-    await location.drain();
-  }
-  return waited;
-}
-
-function isInProcess(location: CodeLocation & TaskExecutor): location is InProcessCodeLocation {
-  return 'drain' in location && 'runningTasks' in location;
 }
 
 function requireCallbacks(callbacks: TaskCallbacks | undefined): TaskCallbacks {
