@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GcsFakeServer, startGcsFakeServer } from '../engine/storage/gcs-fake-server.js';
 import type { HealthReport } from '../server/health.js';
-import { disposeAll, freePort, getJson, startProcess, tempDir, waitFor } from './testkit/processes.js';
+import { disposeAll, getJson, startWorkerAndApi, tempDir, waitFor } from './testkit/processes.js';
 import { subscribeOverWebSocket } from './testkit/subscriptions.js';
 
 /**
@@ -19,7 +19,6 @@ let diagnostics: () => string = () => '';
 beforeAll(async () => {
   gcs = await startGcsFakeServer();
   const inbox = await tempDir('gcs-inbox');
-  const [workerPort, apiPort] = [await freePort(), await freePort()];
   const shared = {
     SERVO_CLOCK: 'real',
     SERVO_STORAGE: 'gcs',
@@ -33,20 +32,7 @@ beforeAll(async () => {
     // No data directory is used: a path that cannot be created would fail any attempt.
     SERVO_DATA_DIR: '/dev/null/servo',
   };
-  const worker = startProcess('workers/automation.ts', [], { ...shared, PORT: String(workerPort) });
-  const api = startProcess('workers/api.ts', [], { ...shared, PORT: String(apiPort) });
-  workerUrl = `http://127.0.0.1:${workerPort}`;
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-  diagnostics = () =>
-    `--- api ---\n${api.output().slice(-3000)}\n--- worker ---\n${worker.output().slice(-3000)}`;
-  for (const url of [workerUrl, apiUrl]) {
-    await waitFor(
-      'the process to be ready',
-      async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
-      60_000,
-      diagnostics,
-    );
-  }
+  ({ workerUrl, apiUrl, diagnostics } = await startWorkerAndApi(shared));
 }, 120_000);
 
 afterAll(async () => {

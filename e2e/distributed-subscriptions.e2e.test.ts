@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeAll, freePort, getJson, startProcess, tempDir, waitFor } from './testkit/processes.js';
+import { disposeAll, getJson, startWorkerAndApi, tempDir, waitFor } from './testkit/processes.js';
 import { type HeldSubscription, subscribeOverSse, subscribeOverWebSocket } from './testkit/subscriptions.js';
 
 /**
@@ -52,22 +52,8 @@ const held: HeldSubscription<unknown>[] = [];
 beforeAll(async () => {
   const dataDir = await tempDir('distributed');
   const inbox = await tempDir('inbox');
-  const [workerPort, apiPort] = [await freePort(), await freePort()];
   const shared = { SERVO_DATA_DIR: dataDir, SERVO_EXAMPLE_INBOX: inbox, SERVO_CLOCK: 'real' };
-  const worker = startProcess('workers/automation.ts', [], { ...shared, PORT: String(workerPort) });
-  const api = startProcess('workers/api.ts', [], { ...shared, PORT: String(apiPort) });
-  workerUrl = `http://127.0.0.1:${workerPort}`;
-  apiUrl = `http://127.0.0.1:${apiPort}`;
-  diagnostics = () =>
-    `--- api ---\n${api.output().slice(-3000)}\n--- worker ---\n${worker.output().slice(-3000)}`;
-  for (const url of [workerUrl, apiUrl]) {
-    await waitFor(
-      'the process to be ready',
-      async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
-      60_000,
-      diagnostics,
-    );
-  }
+  ({ workerUrl, apiUrl, diagnostics } = await startWorkerAndApi(shared));
   // The worker deploys the example code location; the api learns of it from the ledger.
   await waitFor(
     'the example schedules to reach the api',

@@ -3,7 +3,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { disposeAll, freePort, ROOT, startProcess, tempDir, waitFor } from './testkit/processes.js';
+import {
+  disposeAll,
+  freePort,
+  ROOT,
+  startProcess,
+  tempDir,
+  waitFor,
+  waitUntilHealthy,
+} from './testkit/processes.js';
 
 /** Debian's Chromium; the browser is never downloaded by a tool. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -51,12 +59,7 @@ describe.skipIf(!available)('GraphiQL in a real browser', () => {
       SERVO_LOG_LEVEL: 'warn',
     });
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(
-      'the embedded server',
-      async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined),
-      60_000,
-      servo.output,
-    );
+    await waitUntilHealthy([base], servo.output);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -9,7 +9,14 @@ import {
   startFakeCloudTasksServer,
 } from '../engine/cloud-tasks/fake-cloud-tasks-server.js';
 import type { HealthReport } from '../server/health.js';
-import { disposeAll, freePort, startProcess, tempDir, waitFor } from './testkit/processes.js';
+import {
+  disposeAll,
+  freePort,
+  startProcess,
+  tempDir,
+  waitFor,
+  waitUntilHealthy,
+} from './testkit/processes.js';
 
 /**
  * The Cloud Tasks path of distributed mode: a worker (the `automation` entrypoint) schedules its
@@ -72,14 +79,7 @@ beforeAll(async () => {
   });
   diagnostics = () =>
     `--- worker ---\n${worker.output().slice(-3000)}\n--- oidc ---\n${oidc.output().slice(-3000)}`;
-  for (const url of [workerUrl, oidcUrl]) {
-    await waitFor(
-      'the process to be ready',
-      async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
-      60_000,
-      diagnostics,
-    );
-  }
+  await waitUntilHealthy([workerUrl, oidcUrl], diagnostics);
 }, 120_000);
 
 afterAll(async () => {

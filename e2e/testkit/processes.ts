@@ -132,6 +132,35 @@ export async function waitFor<T>(
   );
 }
 
+/** Waits until every base URL answers `GET /healthz` with 200 (60 s at most). */
+export async function waitUntilHealthy(urls: readonly string[], diagnostics?: () => string): Promise<void> {
+  for (const url of urls) {
+    await waitFor(
+      `${url} to be ready`,
+      async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+      60_000,
+      diagnostics,
+    );
+  }
+}
+
+/** A worker (`workers/automation.ts`) and an api (`workers/api.ts`) on one configuration, both ready. */
+export async function startWorkerAndApi(shared: Record<string, string>): Promise<{
+  workerUrl: string;
+  apiUrl: string;
+  diagnostics: () => string;
+}> {
+  const [workerPort, apiPort] = [await freePort(), await freePort()];
+  const worker = startProcess('workers/automation.ts', [], { ...shared, PORT: String(workerPort) });
+  const api = startProcess('workers/api.ts', [], { ...shared, PORT: String(apiPort) });
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const diagnostics = () =>
+    `--- api ---\n${api.output().slice(-3000)}\n--- worker ---\n${worker.output().slice(-3000)}`;
+  await waitUntilHealthy([workerUrl, apiUrl], diagnostics);
+  return { workerUrl, apiUrl, diagnostics };
+}
+
 export async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(url, { headers });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
