@@ -325,6 +325,10 @@ export class ProjectionStore {
     if (seq <= this.notifiedThrough) return;
     const changes: ChangeSet = { fromSeq: this.notifiedThrough + 1, toSeq: seq, tables };
     this.notifiedThrough = seq;
+    this.notify(changes);
+  }
+
+  private notify(changes: ChangeSet): void {
     for (const listener of this.listeners) {
       try {
         listener(changes);
@@ -458,13 +462,7 @@ export class ProjectionStore {
       tables: replaced,
     };
     this.notifiedThrough = Math.max(this.notifiedThrough, this.folded.seq);
-    for (const listener of this.listeners) {
-      try {
-        listener(changes);
-      } catch {
-        // As in flushChanges: a failing subscriber must not break the store.
-      }
-    }
+    this.notify(changes);
   }
 
   private async applyDelta(delta: DeltaRef): Promise<void> {
