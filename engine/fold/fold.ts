@@ -70,6 +70,8 @@ export class Folder {
   }
 
   fold(state: ProjectionState, event: LedgerEvent): FoldOutcome {
+    // Queues rebuilt after a load are read from the rows before the first event changes any.
+    this.env.retention.settle();
     const serverAt = ulidTime(event.eventId);
     const hour = Math.floor(serverAt / RETENTION_SWEEP_INTERVAL_MS);
     if (this.frontier !== undefined) {

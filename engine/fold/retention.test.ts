@@ -108,4 +108,26 @@ describe('retention', () => {
     });
     expect(state.tables.runs.get(runId)?.status).toBe('STARTED');
   });
+
+  it('rebuilds its queues from loaded rows before the next event folded changes any', () => {
+    const { f, state, folder, runs } = setup();
+    const change = (requestId: string) =>
+      runs.make('partitions.dynamic-changed.v1', {
+        partitionsDefName: 'customers',
+        added: [requestId],
+        deleted: [],
+        requestId,
+        changedBy: 'ops',
+      });
+    change('r1');
+    // As after loading published files: the rows are there, the queues are rebuilt from them.
+    const loaded = state.tables.idempotencyKeys.get('dynparts:customers:r1')!;
+    state.tables.idempotencyKeys.clear();
+    state.tables.idempotencyKeys.load('dynparts:customers:r1', loaded);
+    folder.rebuildRetention(state);
+    f.advance(31 * DAY);
+    change('r2');
+    expect(state.tables.idempotencyKeys.has('dynparts:customers:r1')).toBe(false);
+    expect(state.tables.idempotencyKeys.has('dynparts:customers:r2')).toBe(true);
+  });
 });

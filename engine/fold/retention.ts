@@ -56,6 +56,8 @@ function sortQueue(queue: Queue): void {
  */
 export class RetentionIndex {
   private queues: Record<RetainedKind, Queue> = RetentionIndex.emptyQueues();
+  /** Tables to rebuild the queues from before they are next used (see `rebuild`). */
+  private pending: ProjectionTables | undefined;
 
   private static emptyQueues(): Record<RetainedKind, Queue> {
     return {
@@ -70,6 +72,7 @@ export class RetentionIndex {
 
   /** Records that `key` became eligible for expiry at server time `at`. */
   track(kind: RetainedKind, key: string, at: number): void {
+    if (this.pending !== undefined) this.settle();
     const queue = this.queues[kind];
     queue.times.push(at);
     queue.keys.push(key);
@@ -79,8 +82,21 @@ export class RetentionIndex {
    * Rebuilds the queues from rows (after loading published projections). Rows come in the order
    * they were published, which is nearly always fold order, so each queue is checked and sorted
    * only when it is out of order (stably: rows of the same millisecond keep their order).
+   *
+   * The rows are read when the queues are next used (`settle`, which the fold calls before each
+   * event, before any row changes): a process that loads a million rows and folds nothing for a
+   * while does not read them all once more before it serves. The caller changes the tables only by
+   * folding until then, so the queues come out as they would have now.
    */
   rebuild(tables: ProjectionTables): void {
+    this.queues = RetentionIndex.emptyQueues();
+    this.pending = tables;
+  }
+
+  /** Builds the queues from the tables `rebuild` was given, if it has not yet. */
+  settle(): void {
+    const tables = this.pending;
+    if (tables === undefined) return;
     const queues = RetentionIndex.emptyQueues();
     for (const [key, row] of tables.scheduleTicks.entries()) push(queues.tick, ulidTime(row.rowVersion), key);
     for (const [key, row] of tables.sensorEvals.entries())
@@ -97,9 +113,11 @@ export class RetentionIndex {
     }
     for (const kind of Object.keys(queues) as RetainedKind[]) sortQueue(queues[kind]);
     this.queues = queues;
+    this.pending = undefined;
   }
 
   sweep(tables: ProjectionTables, policy: RetentionPolicy, now: number): void {
+    if (this.pending !== undefined) this.settle();
     this.drain('tick', policy.tickDays, now, (key, cutoff) => {
       const row = tables.scheduleTicks.get(key);
       if (row !== undefined && ulidTime(row.rowVersion) < cutoff) tables.scheduleTicks.delete(key);

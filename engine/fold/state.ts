@@ -3,6 +3,20 @@ import { type RowOf, TABLE_NAMES, TABLES, type TableName } from '../projections/
 /** Changes a table logs for rollback and delta publishing before it drops its log (`overflowed`). */
 export const DEFAULT_UNDO_LIMIT = 100_000;
 
+/** Bulk rows keyed between two looks at the clock (see `TableState.keyRows`). */
+const KEY_BATCH = 4096;
+
+let mutations = 0;
+
+/**
+ * A number that changes whenever a row of any projection table in this process does (set, deleted,
+ * loaded, unloaded, rolled back, cleared): what was computed from the tables at one value of it
+ * still holds while it stays the same (the GraphQL response cache relies on it).
+ */
+export function projectionMutations(): number {
+  return mutations;
+}
+
 /**
  * One projection table in memory. Rows are treated as immutable values: an update stores a new
  * object. While `tracking`, every change since the last `commit()` is logged with the row it
@@ -14,9 +28,27 @@ export const DEFAULT_UNDO_LIMIT = 100_000;
  * so a publisher writes a new base instead of a delta (a delta that large would be merged next time
  * anyway) and, after a lost publish race, reloads the published projections instead of rolling
  * back. A long catch-up then keeps neither a log entry nor an old row alive per change.
+ *
+ * Rows loaded in bulk (`loadDistinct`, a published base) are kept as they came, in arrays, and are
+ * put into the table's key map later: by `keyRows`, a little at a time between other work (the
+ * projection store does this after a load), or all at once by the first operation that needs a key
+ * looked up (`get`, `has`, `set`, `delete`, `load`, `unload`, `changes`, `rollback`). Until then
+ * the table already answers `size`, `values()` and `entries()`, in the order the key map will have:
+ * filling a map of a million keys is a large part of loading a million rows, and nothing that only
+ * reads every row waits for it.
  */
 export class TableState<R extends object> {
   private readonly rows = new Map<string, R>();
+  /**
+   * Rows loaded in bulk that are not all in `rows` yet. The table holds the rows of `rows` followed
+   * by `bulk.rows[i]` (key `bulk.keys[i]`) for each i from `bulk.keyed` on; `rows` holds exactly the
+   * bulk rows before `bulk.keyed`, in the same order (a bulk load starts only on an empty table, and
+   * any change of a row keys every row first).
+   */
+  private bulk: BulkRows<R> | undefined;
+  /** Iterators reading the bulk arrays, moved onto `rows` once it holds every bulk row. */
+  private readonly readers = new Set<BulkReader<R>>();
+  private revisionCount = 0;
   /** Undo log as two parallel arrays (no object per entry): the key, and its row before the change. */
   private undoKeys: string[] = [];
   private undoRows: (R | undefined)[] = [];
@@ -37,11 +69,27 @@ export class TableState<R extends object> {
   private lastRow: R | undefined;
 
   get size(): number {
-    return this.rows.size;
+    return this.rows.size + (this.bulk === undefined ? 0 : this.bulk.keys.length - this.bulk.keyed);
+  }
+
+  /**
+   * A number that changes whenever the rows change (set, deleted, loaded, unloaded, cleared or
+   * rolled back), and only then: an index built from the rows can tell whether it still holds
+   * exactly the table's rows.
+   */
+  get revision(): number {
+    return this.revisionCount;
+  }
+
+  /** Counts a change of rows: this table's `revision` and every table's `projectionMutations`. */
+  private changedRows(): void {
+    this.revisionCount += 1;
+    mutations += 1;
   }
 
   get(key: string): R | undefined {
     if (key === this.lastKey) return this.lastRow;
+    if (this.bulk !== undefined) this.keyRows();
     const row = this.rows.get(key);
     this.lastKey = key;
     this.lastRow = row;
@@ -53,8 +101,10 @@ export class TableState<R extends object> {
   }
 
   set(key: string, row: R): void {
+    if (this.bulk !== undefined) this.keyRows();
     if (this.tracking) this.log(key);
     this.rows.set(key, row);
+    this.changedRows();
     this.lastKey = key;
     this.lastRow = row;
     this.onChange?.(key);
@@ -64,6 +114,7 @@ export class TableState<R extends object> {
     if (this.get(key) === undefined) return false;
     if (this.tracking) this.log(key);
     this.rows.delete(key);
+    this.changedRows();
     this.lastRow = undefined;
     this.onChange?.(key);
     return true;
@@ -84,12 +135,12 @@ export class TableState<R extends object> {
 
   /** Every row (any order). */
   values(): IterableIterator<R> {
-    return this.rows.values();
+    return this.iterator(rowOf, (_key, row) => row);
   }
 
   /** Every `[key, row]` (any order). */
   entries(): IterableIterator<[string, R]> {
-    return this.rows.entries();
+    return this.iterator(entryOf, (key, row) => [key, row]);
   }
 
   /** Whether the undo log was dropped since the last commit (see the class comment). */
@@ -111,6 +162,7 @@ export class TableState<R extends object> {
   /** Rows changed since the last commit: each changed key once, with its row then and now. */
   *changes(): IterableIterator<{ key: string; before: R | undefined; after: R | undefined }> {
     this.assertLogged('changes');
+    if (this.undoKeys.length > 0 && this.bulk !== undefined) this.keyRows();
     const seen = new Set<string>();
     for (let index = 0; index < this.undoKeys.length; index++) {
       const key = this.undoKeys[index]!;
@@ -126,6 +178,10 @@ export class TableState<R extends object> {
 
   rollback(): void {
     this.assertLogged('rollback');
+    if (this.undoKeys.length > 0) {
+      if (this.bulk !== undefined) this.keyRows();
+      this.changedRows();
+    }
     // Newest first, so each key ends as it was before its first change.
     for (let index = this.undoKeys.length - 1; index >= 0; index--) {
       const key = this.undoKeys[index]!;
@@ -138,14 +194,77 @@ export class TableState<R extends object> {
 
   /** Loads a row without recording a change (used when reading published files). */
   load(key: string, row: R): void {
+    if (this.bulk !== undefined) this.keyRows();
     this.rows.set(key, row);
+    this.changedRows();
     this.lastKey = undefined;
     this.lastRow = undefined;
   }
 
+  /**
+   * Loads rows without recording a change, like `load` for each `keys[i]` and `rows[i]`, for rows
+   * whose keys are distinct and not in the table (a published base holds each row once). Into an
+   * empty table, or one still filling from bulk loads, the rows are kept in bulk and keyed later
+   * (see the class comment); the table keeps both arrays, so the caller must not change them.
+   */
+  loadDistinct(keys: string[], rows: R[]): void {
+    if (keys.length !== rows.length) {
+      throw new RangeError(`loadDistinct: ${keys.length} keys for ${rows.length} rows`);
+    }
+    if (keys.length === 0) return;
+    this.changedRows();
+    this.lastKey = undefined;
+    this.lastRow = undefined;
+    if (this.bulk !== undefined) {
+      // New arrays (readers reach them through `bulk`): one copy instead of growing row by row.
+      this.bulk.keys = this.bulk.keys.concat(keys);
+      this.bulk.rows = this.bulk.rows.concat(rows);
+    } else if (this.rows.size === 0) {
+      this.bulk = { keys, rows, keyed: 0 };
+    } else {
+      for (let index = 0; index < keys.length; index++) this.rows.set(keys[index]!, rows[index]!);
+    }
+  }
+
+  /** Rows loaded in bulk that are not in the key map yet (see `keyRows`). */
+  get unkeyed(): number {
+    return this.bulk === undefined ? 0 : this.bulk.keys.length - this.bulk.keyed;
+  }
+
+  /**
+   * Puts rows loaded in bulk into the key map, in load order: all of them, or batches until
+   * `deadline` (a `performance.now()` time). Returns whether some are left. Changes no row: it is
+   * the work every key lookup would otherwise do first, done ahead of time.
+   */
+  keyRows(deadline = Number.POSITIVE_INFINITY): boolean {
+    const bulk = this.bulk;
+    if (bulk === undefined) return false;
+    const { keys, rows } = bulk;
+    let index = bulk.keyed;
+    while (index < keys.length) {
+      const end = Math.min(keys.length, index + KEY_BATCH);
+      for (; index < end; index++) this.rows.set(keys[index]!, rows[index]!);
+      if (index < keys.length && performance.now() >= deadline) break;
+    }
+    bulk.keyed = index;
+    if (index < keys.length) return true;
+    this.bulk = undefined;
+    // The key map now holds the bulk rows in bulk order: an iterator reading the arrays continues
+    // on the map from the same place, and sees any change made from now on as a map iterator does.
+    for (const reader of this.readers) {
+      const rest = this.entries();
+      for (let skipped = 0; skipped < reader.index; skipped++) rest.next();
+      reader.rest = rest;
+    }
+    this.readers.clear();
+    return false;
+  }
+
   /** Removes a row without recording a change (used when applying published tombstones). */
   unload(key: string): void {
+    if (this.bulk !== undefined) this.keyRows();
     this.rows.delete(key);
+    this.changedRows();
     this.lastKey = undefined;
     this.lastRow = undefined;
   }
@@ -153,7 +272,87 @@ export class TableState<R extends object> {
   /** Removes every row and forgets the undo log. */
   clear(): void {
     this.rows.clear();
+    this.bulk = undefined;
+    // Like map iterators over a cleared map, iterators under way see only rows added from now on.
+    for (const reader of this.readers) reader.rest = this.entries();
+    this.readers.clear();
+    this.changedRows();
     this.forget();
+  }
+
+  /**
+   * Every entry (or row), as a live map iterator gives them: the key map's entries (a map iterator,
+   * which also yields rows added or keyed while it runs), then, if rows loaded in bulk are not all
+   * keyed, the bulk rows after the last one it yielded, read from the arrays. Once the map takes
+   * every bulk row (or the table is cleared), an iterator reading the arrays continues on the map
+   * (see `keyRows` and `clear`). A plain iterator object rather than a generator: it is how every
+   * row of a table loaded in bulk is read at start-up, several times.
+   */
+  private iterator<T>(
+    pick: (entry: [string, R]) => T,
+    pickBulk: (key: string, row: R) => T,
+  ): IterableIterator<T> {
+    let entries: Iterator<[string, R]> | undefined = this.rows.entries();
+    /** In the map phase: the bulk rows met in the map so far (of `counted`, the bulk then). */
+    let counted: BulkRows<R> | undefined;
+    let index = 0;
+    /** In the bulk phase: the arrays read and where. */
+    let bulk: BulkRows<R> | undefined;
+    let reader: BulkReader<R> | undefined;
+    /** After the bulk phase, when the bulk rows were keyed (or cleared) under it: where it went on. */
+    let rest: Iterator<[string, R]> | undefined;
+    const stop = (): IteratorResult<T> => {
+      if (reader !== undefined) this.readers.delete(reader);
+      entries = undefined;
+      bulk = undefined;
+      reader = undefined;
+      rest = undefined;
+      return { done: true, value: undefined };
+    };
+    const iterator: IterableIterator<T> = {
+      next: (): IteratorResult<T> => {
+        if (entries !== undefined) {
+          const entry = entries.next();
+          if (entry.done !== true) {
+            const current = this.bulk;
+            if (current !== undefined) {
+              if (current !== counted) {
+                counted = current;
+                index = 0;
+              }
+              // The map holds the first bulk rows in bulk order, each under its own key string.
+              if (entry.value[0] === current.keys[index]) index += 1;
+            }
+            return { done: false, value: pick(entry.value) };
+          }
+          entries = undefined;
+          bulk = this.bulk;
+          if (bulk === undefined) return stop();
+          reader = { index: bulk === counted ? index : 0, rest: undefined };
+          this.readers.add(reader);
+        }
+        if (reader !== undefined && bulk !== undefined) {
+          if (reader.rest === undefined) {
+            const at = reader.index;
+            if (at >= bulk.keys.length) return stop();
+            reader.index = at + 1;
+            return { done: false, value: pickBulk(bulk.keys[at]!, bulk.rows[at]!) };
+          }
+          rest = reader.rest;
+          this.readers.delete(reader);
+          reader = undefined;
+          bulk = undefined;
+        }
+        if (rest !== undefined) {
+          const entry = rest.next();
+          if (entry.done !== true) return { done: false, value: pick(entry.value) };
+        }
+        return stop();
+      },
+      return: (): IteratorResult<T> => stop(),
+      [Symbol.iterator]: () => iterator,
+    };
+    return iterator;
   }
 
   private forget(): void {
@@ -170,6 +369,27 @@ export class TableState<R extends object> {
       throw new Error(`${operation} needs the undo log, which was dropped after ${this.undoLimit} changes`);
     }
   }
+}
+
+function rowOf<R>(entry: [string, R]): R {
+  return entry[1];
+}
+
+function entryOf<R>(entry: [string, R]): [string, R] {
+  return entry;
+}
+
+/** Rows loaded in bulk (see `TableState`): `keyed` of them are in the key map so far. */
+interface BulkRows<R> {
+  keys: string[];
+  rows: R[];
+  keyed: number;
+}
+
+/** An iterator reading bulk rows: the next one it yields, or where it goes on once they are keyed. */
+interface BulkReader<R> {
+  index: number;
+  rest: Iterator<[string, R]> | undefined;
 }
 
 export type ProjectionTables = { [T in TableName]: TableState<RowOf<T>> };

@@ -33,7 +33,8 @@ import {
   type Watermark,
 } from './manifest.js';
 import type { ParquetCodec } from './parquet-codec.js';
-import { columnsToRows, rowsToColumns } from './row-codec.js';
+import { columnsToKeyedRows, rowsToColumns } from './row-codec.js';
+import { runInSlices } from './slices.js';
 import type { TableDef } from './table-def.js';
 import { TABLE_NAMES, TABLES, type TableName } from './tables/index.js';
 
@@ -144,6 +145,8 @@ export class ProjectionStore {
   private replaced: Map<TableName, Set<string>> | undefined;
   private lastUlid: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Whether tables are being keyed in the background (see `keyInBackground`). */
+  private keying = false;
 
   private constructor(options: ProjectionStoreOptions) {
     this.options = options;
@@ -368,14 +371,24 @@ export class ProjectionStore {
     const manifest = await this.readManifest(current.pointer.manifestPath);
     this.checkTableVersions(manifest);
     if (manifest.base !== null) {
-      for (const name of TABLE_NAMES) {
-        for (const part of manifest.base.tables[name] ?? []) await this.loadFile(name, part);
-      }
+      for (const name of TABLE_NAMES) await this.loadBase(name, manifest.base.tables[name] ?? []);
     }
     for (const delta of manifest.deltas) await this.applyDelta(delta);
     this.pendingChanges = new Map();
     this.folder.rebuildRetention(this.state);
     this.setPublished(manifest, current.pointer.manifestPath, current.generation);
+    this.keyInBackground();
+  }
+
+  /** Puts the rows of the tables loaded in bulk into their key maps, between other work. */
+  private keyInBackground(): void {
+    if (this.keying) return;
+    this.keying = true;
+    runInSlices((deadline) => {
+      for (const name of TABLE_NAMES) if (this.state.tables[name].keyRows(deadline)) return true;
+      this.keying = false;
+      return false;
+    });
   }
 
   private setPublished(manifest: Manifest | null, path: string | null, generation: string | undefined): void {
@@ -402,18 +415,38 @@ export class ProjectionStore {
     }
   }
 
-  private async loadFile(name: TableName, ref: FileRef): Promise<void> {
+  /** The rows of a projection file of table `name`, with their keys. */
+  private async readRows(name: TableName, ref: FileRef): Promise<{ keys: string[]; rows: object[] }> {
     const object = await this.options.store.get(ref.path);
     if (object === undefined)
       throw new ServoError(ErrorCode.Corrupt, `projection file ${ref.path} is missing`);
     const def = TABLES[name] as TableDef<object>;
+    return columnsToKeyedRows(def, await this.options.codec.decode(def.schema, object.body));
+  }
+
+  /** Loads the rows of a delta's file into their table, replacing rows of the same keys. */
+  private async loadFile(name: TableName, ref: FileRef): Promise<void> {
+    const { keys, rows } = await this.readRows(name, ref);
     const table = this.state.tables[name] as TableState<object>;
-    const decoded = await this.options.codec.decode(def.schema, object.body);
     const replaced = this.replacedKeys(name);
-    for (const row of columnsToRows(def, decoded)) {
-      const key = def.keyOf(row);
-      table.load(key, row);
-      replaced?.add(key);
+    for (let index = 0; index < rows.length; index++) {
+      table.load(keys[index]!, rows[index]!);
+      replaced?.add(keys[index]!);
+    }
+  }
+
+  /**
+   * Loads the parts of a table's base, in order, into the emptied table. A base holds each row
+   * once (it is written from the table), so its rows are loaded in bulk and keyed afterwards (see
+   * `TableState`).
+   */
+  private async loadBase(name: TableName, parts: readonly FileRef[]): Promise<void> {
+    const table = this.state.tables[name] as TableState<object>;
+    const replaced = this.replacedKeys(name);
+    for (const part of parts) {
+      const { keys, rows } = await this.readRows(name, part);
+      if (replaced !== undefined) for (const key of keys) replaced.add(key);
+      table.loadDistinct(keys, rows);
     }
   }
 

@@ -57,4 +57,70 @@ describe('row codec', () => {
     });
     expect(rows).toEqual([{ id: 'c', count: 5, total: null, at: 7, details: null, flags: [], done: null }]);
   });
+
+  it('reads JSON text as JSON.parse does, and throws where it throws', () => {
+    const texts = [
+      '[]',
+      '[""]',
+      '["a"]',
+      '["a","b"]',
+      '["sched:ticks:every_minute_0001:1795200360"]',
+      '["]","[","a,b",","]',
+      '["é","\\u00e9","\\ud800","\\"q\\"","\\\\"]',
+      '["\\ud83d\\ude00"]',
+      '[ "a" ]',
+      '["a", "b"]',
+      '[1,"a"]',
+      '[["a"]]',
+      '{"tags":["x"]}',
+      '"a"',
+      'null',
+      '0',
+      '[',
+      ']',
+      '[]]',
+      '[[]',
+      '["a"',
+      '["a"]]',
+      '["a",]',
+      '["a" ]',
+      '[,"a"]',
+      '["a""b"]',
+      '["a\tb"]',
+      '["a\\tb"]',
+      `["a${String.fromCharCode(9)}b"]`,
+      `["a${String.fromCharCode(0)}b"]`,
+      '["\\x"]',
+      '["a","b"',
+      ' ["a"]',
+    ];
+    // Texts assembled at random from the characters the fast path cares about.
+    const alphabet = ['[', ']', '"', ',', '\\', 'a', ' ', String.fromCharCode(1), 'é'];
+    let seed = 7;
+    for (let n = 0; n < 2000; n++) {
+      let text = '';
+      const length = 2 + (n % 9);
+      for (let i = 0; i < length; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        text += alphabet[seed % alphabet.length];
+      }
+      texts.push(text, `[${text}]`, `["${text}"]`);
+    }
+    for (const text of texts) {
+      let expected: unknown;
+      let error: unknown;
+      try {
+        expected = JSON.parse(text);
+      } catch (caught) {
+        error = caught;
+      }
+      const read = () =>
+        columnsToRows(sample, {
+          rowCount: 1,
+          columns: [['c'], [5], [null], [7], [null], [text], [null]],
+        })[0]!.flags;
+      if (error === undefined) expect(read(), text).toEqual(expected);
+      else expect(read, text).toThrow(SyntaxError);
+    }
+  });
 });

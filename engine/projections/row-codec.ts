@@ -79,7 +79,23 @@ function plainProperty(def: TableDef<object>, field: string): string {
  * it leaves no outgrown property stores behind for the garbage collector).
  */
 export function columnsToRows<R extends object>(def: TableDef<R>, table: ColumnarTable): R[] {
-  return rowBuilderOf(def)(table.columns, table.rowCount, parseJsonValue, int64Value) as R[];
+  return rowBuilderOf(def)(table.columns, table.rowCount, parseJsonValue, int64Value, undefined) as R[];
+}
+
+/**
+ * `columnsToRows`, with each row's key (`def.keyOf`) beside it, taken while the row is fresh (a
+ * second pass over a million rows would read each of them from memory again).
+ */
+export function columnsToKeyedRows<R extends object>(
+  def: TableDef<R>,
+  table: ColumnarTable,
+): { keys: string[]; rows: R[] } {
+  const keys = new Array<string>(table.rowCount);
+  const rows = rowBuilderOf(def)(table.columns, table.rowCount, parseJsonValue, int64Value, {
+    keyOf: def.keyOf as (row: object) => string,
+    keys,
+  }) as R[];
+  return { keys, rows };
 }
 
 type RowBuilder = (
@@ -87,6 +103,7 @@ type RowBuilder = (
   rowCount: number,
   json: (value: ParquetValue | undefined) => unknown,
   int64: (value: ParquetValue | undefined) => unknown,
+  keyed: { keyOf: (row: object) => string; keys: string[] } | undefined,
 ) => object[];
 
 const rowBuilders = new WeakMap<TableDef<object>, RowBuilder>();
@@ -95,7 +112,59 @@ const rowBuilders = new WeakMap<TableDef<object>, RowBuilder>();
 const PLAIN_PROPERTY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function parseJsonValue(value: ParquetValue | undefined): unknown {
-  return value === null || value === undefined ? null : JSON.parse(value as string);
+  if (value === null || value === undefined) return null;
+  return plainStringArray(value as string) ?? JSON.parse(value as string);
+}
+
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const BACKSLASH = 0x5c;
+
+/**
+ * `JSON.parse(text)` when `text` is an array of strings without escapes, written without spaces
+ * (`[]`, `["a","b"]`: run keys, run ids, target assets as canonical JSON writes them), else
+ * undefined, also for text `JSON.parse` would refuse. Its strings are slices of `text`, so that
+ * reading a million rows' run keys takes neither the JSON parser nor a copy of their characters.
+ * Such a string holds no escape, no quote and no control character, which is what makes its
+ * characters between the quotes its value.
+ */
+function plainStringArray(text: string): string[] | undefined {
+  const end = text.length - 1;
+  if (end < 1 || text.charCodeAt(0) !== OPEN_BRACKET || text.charCodeAt(end) !== CLOSE_BRACKET)
+    return undefined;
+  if (end === 1) return [];
+  // First pass: check the form and count the strings; second: slice them out.
+  let count = 0;
+  let at = 1;
+  for (;;) {
+    if (text.charCodeAt(at) !== QUOTE) return undefined;
+    let close = at + 1;
+    for (; close < end; close++) {
+      const code = text.charCodeAt(close);
+      if (code === QUOTE) break;
+      if (code === BACKSLASH || code < 0x20) return undefined;
+    }
+    if (close >= end) return undefined;
+    count += 1;
+    const next = text.charCodeAt(close + 1);
+    if (next === CLOSE_BRACKET) {
+      if (close + 1 !== end) return undefined;
+      break;
+    }
+    if (next !== COMMA) return undefined;
+    at = close + 2;
+  }
+  if (count === 1) return [text.slice(2, end - 1)];
+  const strings = new Array<string>(count);
+  at = 1;
+  for (let index = 0; index < count; index++) {
+    const close = text.indexOf('"', at + 1);
+    strings[index] = text.slice(at + 1, close);
+    at = close + 2;
+  }
+  return strings;
 }
 
 function int64Value(value: ParquetValue | undefined): unknown {
@@ -112,8 +181,9 @@ function rowBuilderOf(def: TableDef<object>): RowBuilder {
 }
 
 /**
- * The compiled converter: a loop whose body is `{ field0: c0[i] ?? null, field1: json(c1[i]), … }`.
- * Only field names, checked to be plain identifiers, and column indexes go into the source.
+ * The compiled converter: a loop whose body is `{ field0: c0[i] ?? null, field1: json(c1[i]), … }`
+ * (and, given `keyed`, stores the row's key). Only field names, checked to be plain identifiers,
+ * and column indexes go into the source.
  */
 function compileRowBuilder(def: TableDef<object>): RowBuilder {
   const columns = def.fields.map((_, index) => `c${index}`);
@@ -131,13 +201,18 @@ function compileRowBuilder(def: TableDef<object>): RowBuilder {
           : `${value} ?? null`;
     return `${spec.field}: ${converted}`;
   });
+  const row = `{ ${properties.join(', ')} }`;
   const body = [
     `const [${columns.join(', ')}] = columns;`,
     'const rows = new Array(rowCount);',
-    `for (let i = 0; i < rowCount; i++) rows[i] = { ${properties.join(', ')} };`,
+    `if (keyed === undefined) for (let i = 0; i < rowCount; i++) rows[i] = ${row};`,
+    'else {',
+    '  const { keyOf, keys } = keyed;',
+    `  for (let i = 0; i < rowCount; i++) { const row = ${row}; rows[i] = row; keys[i] = keyOf(row); }`,
+    '}',
     'return rows;',
   ].join('\n');
-  return new Function('columns', 'rowCount', 'json', 'int64', body) as RowBuilder;
+  return new Function('columns', 'rowCount', 'json', 'int64', 'keyed', body) as RowBuilder;
 }
 
 /** Canonical text of a row, for byte-for-byte comparisons of projections. */

@@ -33,6 +33,23 @@ export class SortedBlocks<T, P = never> {
       if (this.compare(items[index - 1] as T, items[index] as T) >= 0)
         throw new RangeError(`items to assign are not in strictly ascending order at ${index}`);
     }
+    this.fill(items);
+  }
+
+  /**
+   * Replaces the contents with `items`, which must be distinct but may be in any order: they are
+   * sorted (in place) unless the one pass that checks their order finds them in order already.
+   */
+  assignUnordered(items: T[]): void {
+    let ordered = true;
+    for (let index = 1; index < items.length && ordered; index++)
+      ordered = this.compare(items[index - 1] as T, items[index] as T) < 0;
+    if (ordered) this.fill(items);
+    else this.assign(items.sort(this.compare));
+  }
+
+  /** Builds the blocks from items in order. */
+  private fill(items: readonly T[]): void {
     this.blocks.length = 0;
     for (let start = 0; start < items.length; start += this.blockSize)
       this.blocks.push(items.slice(start, start + this.blockSize));

@@ -256,6 +256,96 @@ describe('tick history', () => {
   });
 });
 
+describe('tick history over ticks loaded in bulk', () => {
+  const row = (scheduleId: string, i: number): ScheduleTickRow => ({
+    tickId: `${scheduleId}:${START / 1000 + i}`,
+    scheduleId,
+    scheduledFor: START + i * 1000,
+    trigger: 'cron',
+    status: STATUSES[i % 4]!,
+    skipReason: null,
+    error: null,
+    runKeys: [],
+    runIds: [],
+    definitionVersion: 'v1',
+    droppedCount: null,
+    droppedFirstDueFor: null,
+    droppedLastDueFor: null,
+    recordedAt: START + i * 1000,
+    rowVersion: String(i),
+  });
+
+  function stores() {
+    const listeners: ChangeListener[] = [];
+    const store = (state: ReturnType<typeof createProjectionState>) => ({
+      state,
+      subscribe: (listener: ChangeListener) => {
+        listeners.push(listener);
+        return () => undefined;
+      },
+    });
+    const bulk = createProjectionState();
+    const keyed = createProjectionState();
+    // Out of time order in places, as a table folded out of order would be published.
+    const rows = Array.from({ length: 20_000 }, (_, i) => row(i % 3 === 0 ? 'big:one' : 'big:two', i ^ 5));
+    bulk.tables.scheduleTicks.loadDistinct(
+      rows.map((tick) => tick.tickId),
+      rows.slice(),
+    );
+    for (const tick of rows) keyed.tables.scheduleTicks.load(tick.tickId, tick);
+    const notify = (key: string) => {
+      for (const listener of listeners)
+        listener({ fromSeq: 1, toSeq: 1, tables: new Map([['scheduleTicks', new Set([key])]]) });
+    };
+    return { bulk, keyed, bulkStore: store(bulk), keyedStore: store(keyed), notify };
+  }
+
+  const queries: TickHistoryQuery[] = [
+    query({ instigatorId: 'big:one', limit: 25 }),
+    query({ instigatorId: 'big:two', limit: 1000, statuses: ['FAILURE', 'SKIPPED'] }),
+    query({ instigatorId: 'big:one', cursor: `big:one:${START / 1000 + 9001}`, limit: 30 }),
+    query({ instigatorId: 'big:one', cursor: `big:two:${START / 1000 + 9000}`, limit: 30 }),
+    query({ instigatorId: 'big:two', cursor: `big:two:${START / 1000 + 123_456}`, limit: 5 }),
+    query({ instigatorId: 'big:two', beforeMs: START + 15_000_000, afterMs: START + 14_000_000 }),
+  ];
+
+  it('pages as over a table loaded row by row, without keying the table for a page', () => {
+    const { bulk, keyed, bulkStore, keyedStore } = stores();
+    const lazy = new TickHistory(bulkStore);
+    const eager = new TickHistory(keyedStore);
+    expect(lazy.size).toBe(eager.size);
+    expect(lazy.page(bulk.tables, queries[0]!)).toEqual(eager.page(keyed.tables, queries[0]!));
+    expect(bulk.tables.scheduleTicks.unkeyed).toBe(20_000);
+    for (const q of queries) {
+      const page = lazy.page(bulk.tables, q);
+      expect(page.map(tickIdOf)).toEqual(eager.page(keyed.tables, q).map(tickIdOf));
+      // The very rows the table holds.
+      for (const tick of page) expect(tick.row).toBe(keyed.tables.scheduleTicks.get(tickIdOf(tick)));
+    }
+  });
+
+  it('takes in new and expired ticks from the change feed as over a table loaded row by row', () => {
+    const { bulk, keyed, bulkStore, keyedStore, notify } = stores();
+    const lazy = new TickHistory(bulkStore);
+    const eager = new TickHistory(keyedStore);
+    const fresh = row('big:one', 30_000);
+    const gone = `big:one:${START / 1000 + (3 ^ 5)}`;
+    for (const state of [bulk, keyed]) {
+      state.tables.scheduleTicks.set(fresh.tickId, fresh);
+      state.tables.scheduleTicks.delete(gone);
+    }
+    notify(fresh.tickId);
+    notify(gone);
+    expect(lazy.size).toBe(eager.size);
+    for (const q of [...queries, query({ instigatorId: 'big:one', limit: 100_000 })]) {
+      expect(lazy.page(bulk.tables, q).map(tickIdOf)).toEqual(eager.page(keyed.tables, q).map(tickIdOf));
+    }
+    expect(lazy.page(bulk.tables, query({ instigatorId: 'big:one', limit: 1 })).map(tickIdOf)).toEqual([
+      fresh.tickId,
+    ]);
+  });
+});
+
 describe('sorted blocks', () => {
   it('is filled in one go from items in order, and takes inserts and deletes afterwards', () => {
     const blocks = new SortedBlocks<number>((a, b) => a - b, 4);

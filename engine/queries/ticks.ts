@@ -1,6 +1,7 @@
 import { invalidInput } from '../errors.js';
-import type { ProjectionTables } from '../fold/state.js';
+import type { ProjectionTables, TableState } from '../fold/state.js';
 import type { ProjectionStore } from '../projections/projection-store.js';
+import { runInSlices } from '../projections/slices.js';
 import type { ScheduleTickRow, SensorEvalRow } from '../projections/tables/index.js';
 import { SortedBlocks } from './sorted-blocks.js';
 
@@ -136,6 +137,7 @@ export class TickHistory {
   private readonly schedules = new TickIndex(SCHEDULE_TICKS);
   private readonly sensors = new TickIndex(SENSOR_EVALS);
   private readonly unsubscribe: () => void;
+  private keying = false;
 
   constructor(private readonly projections: Pick<ProjectionStore, 'state' | 'subscribe'>) {
     this.rescan();
@@ -151,8 +153,9 @@ export class TickHistory {
   /** Re-reads every tick (after a reload or rebuild of the projections). */
   rescan(): void {
     const tables = this.projections.state.tables;
-    this.schedules.load(tables.scheduleTicks.entries());
-    this.sensors.load(tables.sensorEvals.entries());
+    this.schedules.load(tables.scheduleTicks);
+    this.sensors.load(tables.sensorEvals);
+    this.keyInBackground();
   }
 
   /** Ticks held (both kinds). */
@@ -169,46 +172,92 @@ export class TickHistory {
       throw invalidInput(`limit must be a positive integer, got ${query.limit}`, { limit: query.limit });
     }
     return query.instigationType === 'SCHEDULE'
-      ? this.schedules.page(query).flatMap((key) => {
-          const row = tables.scheduleTicks.get(key);
-          return row === undefined ? [] : [{ instigationType: 'SCHEDULE' as const, row }];
-        })
-      : this.sensors.page(query).flatMap((key) => {
-          const row = tables.sensorEvals.get(key);
-          return row === undefined ? [] : [{ instigationType: 'SENSOR' as const, row }];
-        });
+      ? this.schedules
+          .current(tables.scheduleTicks, this.schedules.page(query))
+          .map((row) => ({ instigationType: 'SCHEDULE' as const, row }))
+      : this.sensors
+          .current(tables.sensorEvals, this.sensors.page(query))
+          .map((row) => ({ instigationType: 'SENSOR' as const, row }));
   }
 
   close(): void {
     this.unsubscribe();
   }
+
+  /**
+   * Fills the key maps between other work: the tables' first (see `TableState.keyRows`), which
+   * every lookup needs, then the indexes' (see `TickIndex.keyLoaded`).
+   */
+  private keyInBackground(): void {
+    if (this.keying) return;
+    this.keying = true;
+    runInSlices((deadline) => {
+      const tables = this.projections.state.tables;
+      const more =
+        tables.scheduleTicks.keyRows(deadline) ||
+        tables.sensorEvals.keyRows(deadline) ||
+        this.schedules.keyLoaded(deadline) ||
+        this.sensors.keyLoaded(deadline);
+      this.keying = more;
+      return more;
+    });
+  }
+}
+
+/** Ticks of a load whose keys are not in the key map yet: `rows[i]` under `keys[i]` from `keyed` on. */
+interface LoadedTicks<R> {
+  keys: string[];
+  rows: R[];
+  keyed: number;
 }
 
 /** The index of one kind of tick: `{instigatorId}|{status}` → its ticks of that status, oldest first. */
 class TickIndex<R extends { status: string }> {
   private readonly lists = new Map<string, SortedBlocks<R, Bound>>();
-  /** Every indexed tick by key: the row as it was indexed, which tells its list and place. */
+  /**
+   * Lists of the last load not put in order yet: each is sorted when first needed (a page or a
+   * change of one of its ticks) or in the background (`keyLoaded`), so that a start need not
+   * order every schedule's ticks before its first page.
+   */
+  private readonly unsorted = new Map<string, R[]>();
+  /**
+   * Every indexed tick by key: the row as it was indexed, which tells its list and place. After a
+   * load it fills from `loaded`, in the background or at once when first needed (`keyMap`): only
+   * a change to the index or a cursor needs it, and the first page need not wait for it.
+   */
   private readonly rows = new Map<string, R>();
+  private loaded: LoadedTicks<R> | undefined;
+  private count = 0;
+  /**
+   * The table the last load read, and its revision then. While its revision is the same, the
+   * index holds exactly the table's rows, and a page needs no lookup to know them current.
+   */
+  private source: { table: TableState<R>; revision: number } | undefined;
 
   constructor(private readonly kind: TickKind<R>) {}
 
   get size(): number {
-    return this.rows.size;
+    return this.count;
   }
 
   /**
-   * Replaces the index with `rows`. Ticks are grouped into their lists first, each list is sorted
-   * once (a published table usually holds them in time order already, which the sort only has to
-   * confirm) and filled in one go, instead of inserting them one by one. They are grouped by
-   * instigator and then status, not by list name: both strings are shared by many rows, so finding
-   * a tick's list needs neither a new string per tick nor hashing one.
+   * Replaces the index with the rows of `table`. Ticks are grouped into their lists first; each
+   * list is later sorted once (a published table usually holds them in time order already, which
+   * the sort only has to confirm) and filled in one go, instead of inserting them one by one (see
+   * `list`). They are grouped by instigator and then status, not by list name: both strings are
+   * shared by many rows, so finding a tick's list needs neither a new string per tick nor hashing
+   * one.
    */
-  load(rows: Iterable<[string, R]>): void {
+  load(table: TableState<R>): void {
     const { kind } = this;
     this.lists.clear();
+    this.unsorted.clear();
     this.rows.clear();
+    const keys = new Array<string>(table.size);
+    const loadedRows = new Array<R>(table.size);
+    let count = 0;
     const groups = new Map<string, Map<TickStatus, R[]>>();
-    for (const [key, row] of rows) {
+    for (const [key, row] of table.entries()) {
       const instigatorId = kind.instigatorOf(row);
       const status = statusOfRecorded(row.status);
       let byStatus = groups.get(instigatorId);
@@ -222,58 +271,90 @@ class TickIndex<R extends { status: string }> {
         byStatus.set(status, items);
       }
       items.push(row);
-      this.rows.set(key, row);
+      keys[count] = key;
+      loadedRows[count] = row;
+      count += 1;
     }
     for (const [instigatorId, byStatus] of groups) {
-      for (const [status, items] of byStatus) {
-        let ordered = true;
-        for (let index = 1; index < items.length && ordered; index++)
-          ordered = kind.compare(items[index - 1] as R, items[index] as R) < 0;
-        if (!ordered) items.sort(kind.compare);
-        const list = new SortedBlocks<R, Bound>(kind.compare);
-        list.assign(items);
-        this.lists.set(listKey(instigatorId, status), list);
-      }
+      for (const [status, items] of byStatus) this.unsorted.set(listKey(instigatorId, status), items);
     }
+    keys.length = count;
+    loadedRows.length = count;
+    this.loaded = count === 0 ? undefined : { keys, rows: loadedRows, keyed: 0 };
+    this.count = count;
+    this.source = { table, revision: table.revision };
+  }
+
+  /**
+   * Does what the last load left for later until `deadline` (a `performance.now()` time): sorts the
+   * lists not sorted yet, then puts the loaded ticks into the key map. Returns whether some is left.
+   */
+  keyLoaded(deadline: number): boolean {
+    for (const name of this.unsorted.keys()) {
+      this.list(name);
+      if (performance.now() >= deadline) return true;
+    }
+    return this.fillKeys(deadline);
+  }
+
+  /** Puts loaded ticks into the key map until `deadline`. Returns whether some are left. */
+  private fillKeys(deadline: number): boolean {
+    const loaded = this.loaded;
+    if (loaded === undefined) return false;
+    const { keys, rows } = loaded;
+    let index = loaded.keyed;
+    while (index < keys.length) {
+      const end = Math.min(keys.length, index + 4096);
+      for (; index < end; index++) this.rows.set(keys[index]!, rows[index]!);
+      if (index < keys.length && performance.now() >= deadline) break;
+    }
+    loaded.keyed = index;
+    if (index < keys.length) return true;
+    this.loaded = undefined;
+    return false;
   }
 
   /** Moves the tick `key` to where `row`, its row now (undefined: deleted), belongs. */
   refresh(key: string, row: R | undefined): void {
-    const indexed = this.rows.get(key);
+    const rows = this.keyMap();
+    const indexed = rows.get(key);
     if (indexed === row) return;
+    this.source = undefined;
     if (indexed !== undefined) {
       const name = this.listOf(indexed);
-      const list = this.lists.get(name);
+      const list = this.list(name);
       list?.delete(indexed);
       if (list?.size === 0) this.lists.delete(name);
-      this.rows.delete(key);
+      rows.delete(key);
+      this.count -= 1;
     }
     if (row === undefined) return;
     const name = this.listOf(row);
-    let list = this.lists.get(name);
+    let list = this.list(name);
     if (list === undefined) {
       list = new SortedBlocks<R, Bound>(this.kind.compare);
       this.lists.set(name, list);
     }
     list.insert(row);
-    this.rows.set(key, row);
+    rows.set(key, row);
+    this.count += 1;
   }
 
-  /** The keys of one page of ticks, newest first. */
-  page(query: TickHistoryQuery): string[] {
+  /** The rows of one page of ticks, newest first, as indexed. */
+  page(query: TickHistoryQuery): R[] {
     const { kind } = this;
     const bound = this.upperBound(query);
     const statuses =
       query.statuses === undefined || query.statuses.length === 0 ? TICK_STATUSES : query.statuses;
     const cursors: { iterator: Iterator<R>; head: R | undefined }[] = [];
     for (const status of new Set(statuses)) {
-      const list = this.lists.get(listKey(query.instigatorId, status));
+      const list = this.list(listKey(query.instigatorId, status));
       if (list === undefined) continue;
       const iterator = list.descendingBefore(bound);
       cursors.push({ iterator, head: iterator.next().value ?? undefined });
     }
-    const keys: string[] = [];
-    while (keys.length < query.limit) {
+    const rows: R[] = [];
+    while (rows.length < query.limit) {
       let newest: (typeof cursors)[number] | undefined;
       for (const cursor of cursors) {
         if (
@@ -286,9 +367,47 @@ class TickIndex<R extends { status: string }> {
       if (newest === undefined || row === undefined) break;
       if (query.afterMs !== undefined && kind.timeOf(row) <= query.afterMs) break;
       newest.head = newest.iterator.next().value ?? undefined;
-      keys.push(kind.keyOf(row));
+      rows.push(row);
     }
-    return keys;
+    return rows;
+  }
+
+  /**
+   * The rows `table` holds now for the ticks of a page (those it still holds). While `table` is
+   * the one the index was loaded from and has not changed since, those are the indexed rows
+   * themselves; otherwise each is looked up (the change feed may lag a fold in progress).
+   */
+  current(table: Pick<TableState<R>, 'get'>, ticks: R[]): R[] {
+    if (this.inStepWith(table)) return ticks;
+    const rows: R[] = [];
+    for (const tick of ticks) {
+      const row = table.get(this.kind.keyOf(tick));
+      if (row !== undefined) rows.push(row);
+    }
+    return rows;
+  }
+
+  /** The list `name` (`listKey`), put in order first if the last load left it unsorted. */
+  private list(name: string): SortedBlocks<R, Bound> | undefined {
+    const items = this.unsorted.get(name);
+    if (items === undefined) return this.lists.get(name);
+    this.unsorted.delete(name);
+    const list = new SortedBlocks<R, Bound>(this.kind.compare);
+    list.assignUnordered(items);
+    this.lists.set(name, list);
+    return list;
+  }
+
+  /** Whether `table` is the table last loaded, unchanged since: then it holds exactly the indexed rows. */
+  private inStepWith(table: object): boolean {
+    const source = this.source;
+    return source !== undefined && source.table === table && source.table.revision === source.revision;
+  }
+
+  /** The key map, filled first if a load left it incomplete. */
+  private keyMap(): Map<string, R> {
+    if (this.loaded !== undefined) this.fillKeys(Number.POSITIVE_INFINITY);
+    return this.rows;
   }
 
   /** The exclusive upper bound of a page: the earlier of `beforeMs` and the cursor's position. */
@@ -302,7 +421,13 @@ class TickIndex<R extends { status: string }> {
   }
 
   private cursorPosition(cursor: string): Bound {
-    const row = this.rows.get(cursor);
+    // In step with its table the index holds the table's rows, so the table can tell a tick's place
+    // as well, without the index's key map (when the table's own key map is complete).
+    const table = this.source?.table;
+    const row =
+      this.loaded !== undefined && table !== undefined && this.inStepWith(table) && table.unkeyed === 0
+        ? table.get(cursor)
+        : this.keyMap().get(cursor);
     if (row !== undefined) return new Bound(this.kind.timeOf(row), this.kind.keyOf(row));
     const seconds = /:(\d{1,12})$/.exec(cursor)?.[1];
     if (seconds === undefined) {

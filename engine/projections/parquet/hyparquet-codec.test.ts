@@ -616,6 +616,16 @@ describe('hyparquet codec and DuckDB', () => {
       });
     });
 
+    it('reads the columns the fast path knows exactly as hyparquet does', async () => {
+      const known: TableSchema = {
+        name: 'from_duckdb',
+        columns: duckSchema.columns.filter((spec) => spec.type !== 'timestamp'),
+      };
+      const file = new Uint8Array(await readFile(path));
+      const general = await createHyparquetCodec({ flatColumns: false }).decode(known, file);
+      expect(await codec.decode(known, file)).toEqual(general);
+    });
+
     it('refuses a null in a column the schema declares non-nullable', async () => {
       const strict: TableSchema = {
         name: 'from_duckdb',

@@ -15,6 +15,7 @@ import type {
 import { schemaElementFor, type ValueMapping, valueMappingFor } from './column-layout.js';
 import { validateTable } from './column-validation.js';
 import { encodeOnThread, packColumns } from './encode-thread.js';
+import { readFlatColumns } from './flat-columns.js';
 import { encodeUtf8Column } from './utf8-column.js';
 
 /**
@@ -50,6 +51,12 @@ export interface HyparquetCodecOptions {
    * more than it saves. Default 10,000 (a micro-compaction's delta stays on the calling thread).
    */
   threadRows?: number;
+  /**
+   * Read the columns of the files Servo writes by the fast path (`flat-columns.ts`), and anything
+   * else by hyparquet's general reader. Default `true`; `false` reads every file with hyparquet
+   * (the tests compare the two).
+   */
+  flatColumns?: boolean;
 }
 
 const DEFAULT_ROW_GROUP_SIZE = 100_000;
@@ -114,6 +121,7 @@ export function createHyparquetCodec(options: HyparquetCodecOptions = {}): Parqu
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   const createdBy = options.createdBy ?? 'servo';
   const threadRows = options.threadRows ?? DEFAULT_THREAD_ROWS;
+  const flatColumns = options.flatColumns ?? true;
   if (!Number.isSafeInteger(rowGroupSize) || rowGroupSize < 1) {
     throw new RangeError(`rowGroupSize must be a positive integer, got ${rowGroupSize}`);
   }
@@ -194,7 +202,9 @@ export function createHyparquetCodec(options: HyparquetCodecOptions = {}): Parqu
       }
 
       if (targets.size > 0 && rowCount > 0) {
-        await readColumns(schema.name, file, metadata, targets);
+        // The columns Servo writes are read by the fast path; anything else by hyparquet.
+        if (!flatColumns || !readFlatColumns(file, metadata, targets, READ_COMPRESSORS))
+          await readColumns(schema.name, file, metadata, targets);
         for (const list of targets.values()) {
           for (const target of list) {
             if (target.filled !== rowCount) {
