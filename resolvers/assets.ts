@@ -225,7 +225,7 @@ export async function latestRunForPartition(
 }
 
 function stalenessLoader(context: ApiContext) {
-  const now = context.now.getTime();
+  const now = context.now().getTime();
   return requestLoader<{ assetKey: string; partition: string }, Staleness | null>(
     context,
     'assetStaleness',

@@ -126,7 +126,7 @@ export async function backfillRuns(
 function partitionRuns(context: ApiContext, backfill: BackfillRow): Promise<PartitionRun[] | null> {
   return context.loaders.backfills.partitionRuns.load({
     backfillId: backfill.backfillId,
-    now: context.now.getTime(),
+    now: context.now().getTime(),
   });
 }
 
@@ -205,7 +205,7 @@ export async function partitionsTargetedForAssetKey(
   }
   return context.loaders.backfills.targetedPartitions.load({
     backfillId: backfill.backfillId,
-    now: context.now.getTime(),
+    now: context.now().getTime(),
   });
 }
 
@@ -227,7 +227,7 @@ export async function backfillError(
   if (backfill.state !== 'FAILED') return null;
   const reason = await context.loaders.backfills.failureReason.load({
     backfillId: backfill.backfillId,
-    now: context.now.getTime(),
+    now: context.now().getTime(),
   });
   return reason === null ? null : { ...pythonError({ message: reason }), className: 'BackfillFailed' };
 }
@@ -276,7 +276,7 @@ export function backfillLog(
     backfillLogEvents(tables, backfill, {
       ...(after === undefined ? {} : { after }),
       limit: LOG_PAGE,
-      now: context.now.getTime(),
+      now: context.now().getTime(),
     }),
   );
   const last = page.events.at(-1);
@@ -309,7 +309,7 @@ export function partitionStatusPage(
       backfillPartitionStatuses(tables, backfill.backfillId, {
         offset,
         limit,
-        now: context.now.getTime(),
+        now: context.now().getTime(),
         ...(assetKey === undefined ? {} : { assetKey }),
       }),
     );

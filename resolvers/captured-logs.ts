@@ -54,6 +54,7 @@ export async function capturedLogs(
   if (task === undefined) return empty;
   const attempt = attemptText === undefined ? task.attempt : Number(attemptText);
   if (!Number.isInteger(attempt) || attempt < 1 || attempt > task.attempt) return empty;
+  context.answer.volatile('step logs are read from storage');
   const text = await context.workspace.automation.workspace.taskLogs.read(runId, stepKey, attempt);
   if (text === undefined) return empty;
   const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');

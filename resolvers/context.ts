@@ -69,26 +69,76 @@ export interface ApiServices {
   readonly graphqlLimits: GraphqlLimits;
 }
 
+/**
+ * What a request's answer depends on besides the projections, the timer queue and the caller: the
+ * response cache (server/graphql-response-cache.ts) keeps an answer only while all of it holds.
+ * Resolvers that read anything else say so here: the time (through `ApiContext.now`, or
+ * `validUntil` with the instant a value changes), or a source no version covers (`volatile`).
+ */
+export class AnswerDependencies {
+  /** The answer is the same while the clock is before this instant (epoch ms). */
+  private until = Number.POSITIVE_INFINITY;
+  private volatileReason: string | undefined;
+
+  constructor(
+    /** The request's "now" (epoch ms). Reading it through here does not mark the answer. */
+    readonly nowMs: number,
+  ) {}
+
+  /** The answer changes once the clock reaches `instantMs`. */
+  validUntil(instantMs: number): void {
+    if (instantMs < this.until) this.until = instantMs;
+  }
+
+  /** The answer reads something no version tracks (a stored object, live health): never reuse it. */
+  volatile(reason: string): void {
+    this.volatileReason ??= reason;
+  }
+
+  get validUntilMs(): number {
+    return this.until;
+  }
+
+  /** Why the answer cannot be reused, if it cannot. */
+  get notReusable(): string | undefined {
+    if (this.volatileReason !== undefined) return this.volatileReason;
+    return this.until <= this.nowMs ? 'reads the current time' : undefined;
+  }
+}
+
 export interface ApiContext {
   readonly principal: Principal;
   readonly services: ApiServices;
   readonly workspace: ApiWorkspace;
   readonly reads: ProjectionReads;
   readonly loaders: Loaders;
-  /** The clock's current time, read once per request so every field agrees on "now". */
-  readonly now: Date;
+  /**
+   * The clock's current time, read once per request so every field agrees on "now". Reading it
+   * makes the answer depend on the time (`answer`), so it is not reused; a field that knows when
+   * its value changes reads `answer.nowMs` and declares `answer.validUntil` instead. (A method, not
+   * a getter: envelop copies the context's properties into its own.)
+   */
+  now(): Date;
+  /** What the answer depends on besides the projections (see `AnswerDependencies`). */
+  readonly answer: AnswerDependencies;
 }
 
 export async function createApiContext(services: ApiServices, principal: Principal): Promise<ApiContext> {
   const workspace = await services.workspaceFor(principal.scope);
   const reads = new ProjectionReads(() => workspace.automation.tables());
+  const now = workspace.automation.clock.now();
+  const answer = new AnswerDependencies(now.getTime());
   return {
     principal,
     services,
     workspace,
     reads,
     loaders: createLoaders(reads),
-    now: workspace.automation.clock.now(),
+    now() {
+      answer.validUntil(now.getTime());
+      return now;
+    },
+    answer,
   };
 }
 

@@ -11,10 +11,11 @@ import type { ApiContext } from './context.js';
 /** `automationHealth`: lane backlogs, compaction lag, conflicts, quarantine, timers. */
 export async function automationHealthOf(context: ApiContext): Promise<AutomationHealth> {
   const automation = context.workspace.automation;
+  context.answer.volatile('automation health reads the workspace storage');
   const workspace = await automation.workspace.health();
   const pendingTimers = automation.timers.pending?.().length ?? null;
   return context.reads.read((tables) =>
-    automationHealth(tables, automation.admission, context.now.getTime(), workspace, pendingTimers),
+    automationHealth(tables, automation.admission, context.now().getTime(), workspace, pendingTimers),
   );
 }
 

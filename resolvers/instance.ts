@@ -89,11 +89,21 @@ export function daemonStatus(
   const component = COMPONENTS[daemonType];
   if (component === undefined) return { daemonType, required: false, healthy: null, lastHeartbeatTime: null };
   const { required, lastDecisionAt } = component.observe(context);
-  const deadline = context.now.getTime() - OVERDUE_AFTER_MS;
-  const healthy =
-    pending === undefined
-      ? null
-      : !pending.some((timer) => component.timerKinds.includes(timer.kind) && timer.fireAt < deadline);
+  const { answer } = context;
+  const deadline = answer.nowMs - OVERDUE_AFTER_MS;
+  let healthy: boolean | null = null;
+  if (pending !== undefined) {
+    if (context.workspace.automation.timers.pendingVersion === undefined)
+      answer.volatile('the timer queue has no version');
+    healthy = true;
+    for (const timer of pending) {
+      if (!component.timerKinds.includes(timer.kind)) continue;
+      if (timer.fireAt < deadline) healthy = false;
+      // Healthy until the first of its timers becomes overdue (the timer queue's version covers
+      // timers being delivered or added).
+      else answer.validUntil(timer.fireAt + OVERDUE_AFTER_MS + 1);
+    }
+  }
   return {
     daemonType,
     required,

@@ -270,7 +270,7 @@ export async function nextTick(
   context: ApiContext,
   state: InstigationStateModel,
 ): Promise<DryRunTickModel | null> {
-  const now = context.now.getTime();
+  const now = context.now().getTime();
   if (state.instigationType === 'SCHEDULE') {
     const [definition, row] = await Promise.all([
       context.loaders.scheduleDefinition.load(state.instigatorId),

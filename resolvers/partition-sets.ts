@@ -99,7 +99,7 @@ export function partitionSetStatuses(
   set: PartitionSetModel,
 ): PartitionStatusesModel | PythonErrorModel {
   const partitions = context.reads.read((tables) =>
-    latestPartitionRuns(tables, set.assetSelection, context.now.getTime(), MAX_PARTITION_SET_STATUSES),
+    latestPartitionRuns(tables, set.assetSelection, context.now().getTime(), MAX_PARTITION_SET_STATUSES),
   );
   if (partitions === null) {
     return pythonError({

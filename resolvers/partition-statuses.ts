@@ -320,7 +320,7 @@ export function statusSnapshot(
 
 /** One projection read per batch of assets a request asks statuses of. */
 function statusLoader(context: ApiContext) {
-  const now = context.now.getTime();
+  const now = context.now().getTime();
   return perAsset(context, 'partitionStatuses', (tables, asset) =>
     statusSnapshot(tables, statusIndexOf(context.workspace), asset, now),
   );

@@ -119,7 +119,7 @@ export function perAsset<V>(
 }
 
 function spaceLoader(context: ApiContext) {
-  const now = context.now.getTime();
+  const now = context.now().getTime();
   return perAsset(context, 'partitionSpace', (tables, asset) =>
     asset.partitions === null ? null : partitionSpaceOf(tables, asset.partitions, now, asset.assetKey),
   );

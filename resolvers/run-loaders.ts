@@ -62,7 +62,7 @@ export function runLoaders(context: ApiContext): RunLoaders {
     ),
     queuePlace: batchLoader(context.reads, (tables, runIds: readonly string[]) => {
       const automation = context.workspace.automation;
-      const places = queuePlaces(tables, automation.admission, context.now.getTime(), runIds);
+      const places = queuePlaces(tables, automation.admission, context.now().getTime(), runIds);
       return runIds.map((runId) => places.get(runId));
     }),
     instigatorRuns: batchLoader(

@@ -129,7 +129,7 @@ export async function scheduleDryRunMutation(
   requireRole(context, 'operator');
   const schedule = await existingSchedule(context, scheduleIdOf(selector));
   if (schedule === undefined) return scheduleNotFound(selector);
-  const at = timestamp ?? context.now.getTime() / 1000;
+  const at = timestamp ?? context.now().getTime() / 1000;
   return {
     __typename: 'DryRunInstigationTick',
     timestamp: at,

@@ -154,7 +154,7 @@ export function futureTicks(
   args: FutureTicksArgs,
 ): DryRunTicksModel {
   const max = context.workspace.automation.limits.maxFutureTicks;
-  const cursor = args.cursor ?? context.now.getTime() / 1000;
+  const cursor = args.cursor ?? context.now().getTime() / 1000;
   const limit = pageLimit(args.limit, args.until == null ? Math.min(10, max) : max, max);
   const clock = scheduleClockOf(schedule);
   if (clock instanceof Error) return { results: [], cursor };
@@ -185,7 +185,7 @@ export function potentialTickTimestamps(
   const lower = pageLimit(args.lowerLimit, 10, max);
   const clock = scheduleClockOf(schedule);
   if (clock instanceof Error) return [];
-  const start = Math.ceil((args.startTimestamp ?? context.now.getTime() / 1000) * 1000);
+  const start = Math.ceil((args.startTimestamp ?? context.now().getTime() / 1000) * 1000);
   const before: number[] = [];
   for (let at = start - 1; before.length < lower; ) {
     const previous = clock.previousAtOrBefore(at);

@@ -76,7 +76,7 @@ export function tickQueryOf(
   state: InstigationStateModel,
   args: TicksArgs,
 ): TickHistoryQuery {
-  const now = context.now.getTime();
+  const now = context.now().getTime();
   const dayOffset = wholeDays('dayOffset', args.dayOffset);
   const dayRange = wholeDays('dayRange', args.dayRange);
   let beforeMs = args.beforeTimestamp == null ? undefined : args.beforeTimestamp * 1000;

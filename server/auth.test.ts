@@ -416,6 +416,7 @@ describe('configuration', () => {
         SERVO_GRAPHQL_MAX_PAGE_SIZE: '200',
         SERVO_GRAPHQL_MAX_BODY_BYTES: '65536',
         SERVO_GRAPHQL_MAX_WS_MESSAGE_BYTES: '32768',
+        SERVO_GRAPHQL_RESPONSE_CACHE_BYTES: '0',
       }).graphqlLimits,
     ).toEqual({
       maxDepth: 12,
@@ -423,6 +424,7 @@ describe('configuration', () => {
       maxPageSize: 200,
       maxBodyBytes: 65_536,
       maxWebSocketMessageBytes: 32_768,
+      responseCacheBytes: 0,
     });
   });
 });

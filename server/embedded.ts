@@ -30,6 +30,7 @@ import {
 } from './embedded-workspaces.js';
 import { loadGraphiqlExamples } from './graphiql-examples.js';
 import { createGraphqlServer } from './graphql.js';
+import type { ResponseCacheStats } from './graphql-response-cache.js';
 import { automationSummary, healthReport } from './health.js';
 import { createHttpServer, listen, type RouteHandler } from './http-server.js';
 import { followLedger } from './ledger-following.js';
@@ -46,6 +47,8 @@ export interface EmbeddedServo {
   timers: LocalTimerQueue;
   /** Every workspace served, by `tenant/workspace` (the default one included). */
   workspaces: ReadonlyMap<string, EmbeddedWorkspace>;
+  /** How often GraphQL answers were reused. */
+  responseCache: ResponseCacheStats;
   stop(): Promise<void>;
 }
 
@@ -272,6 +275,7 @@ export async function startEmbedded(env: ServoEnv, logger: Logger): Promise<Embe
     clock,
     timers: primary.timers,
     workspaces,
+    responseCache: graphql.responseCache,
     async stop() {
       clearInterval(antiEntropy);
       for (const follower of followers) await follower.stop();

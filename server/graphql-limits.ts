@@ -38,6 +38,11 @@ export interface GraphqlLimits {
   maxBodyBytes: number;
   /** Largest WebSocket message, in bytes; a larger one closes the socket (1009). @default 1 MiB */
   maxWebSocketMessageBytes: number;
+  /**
+   * Memory, in bytes, for answers kept to be reused while nothing they depend on changed
+   * (server/graphql-response-cache.ts); 0 turns reuse off. @default 64 MiB
+   */
+  responseCacheBytes: number;
 }
 
 export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = {
@@ -46,6 +51,7 @@ export const DEFAULT_GRAPHQL_LIMITS: GraphqlLimits = {
   maxPageSize: 1000,
   maxBodyBytes: 1024 * 1024,
   maxWebSocketMessageBytes: 1024 * 1024,
+  responseCacheBytes: 64 * 1024 * 1024,
 };
 
 /** The argument every paginated field names its page size with. */

@@ -17,6 +17,7 @@ import { graphiqlAssetRoutes, renderOfflineGraphiQL } from './graphiql.js';
 import { compiledExecutionPlugin } from './graphql-compiled-execution.js';
 import { createErrorMasker, workspaceNotServed } from './graphql-errors.js';
 import { type GraphqlLimits, limitsPlugin } from './graphql-limits.js';
+import { ResponseCacheStats, responseCachePlugin } from './graphql-response-cache.js';
 import type { RouteHandler } from './http-server.js';
 
 export const GRAPHQL_ENDPOINT = '/graphql';
@@ -38,6 +39,8 @@ export interface GraphqlServer {
   routes: RouteHandler[];
   /** Serves graphql-ws on the same port: call once with the process's HTTP server. */
   attachWebSocket(server: Server): void;
+  /** How often answers were reused (server/graphql-response-cache.ts). */
+  readonly responseCache: ResponseCacheStats;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ interface ServerContext {
 export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServer {
   const { authenticator, services, logger } = options;
   const masker = createErrorMasker(logger);
+  const responseCache = new ResponseCacheStats();
   /** The request's context: who is calling, and the one workspace their credential is for. */
   const contextFor = async (credentials: Credentials): Promise<ApiContext> => {
     const principal = await authenticator.authenticate(credentials);
@@ -84,7 +88,13 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
         logger.error(logFields(args), 'unexpected error in a GraphQL request');
       },
     },
-    plugins: [limitsPlugin(options.limits) as Plugin, compiledExecutionPlugin(options.schema)],
+    // In this order: a request over the limits is refused before anything else, a reused answer
+    // skips execution.
+    plugins: [
+      limitsPlugin(options.limits) as Plugin,
+      responseCachePlugin({ maxBytes: options.limits.responseCacheBytes, stats: responseCache }),
+      compiledExecutionPlugin(options.schema),
+    ],
     context: async ({ request, req, connectionParams }) =>
       contextFor(
         // Over graphql-ws there is no fetch Request: credentials come from the connection
@@ -134,6 +144,7 @@ export function createGraphqlServer(options: GraphqlServerOptions): GraphqlServe
   let wsServer: WebSocketServer | undefined;
   return {
     routes: [assets, graphqlRoute],
+    responseCache,
     attachWebSocket(server) {
       wsServer = new WebSocketServer({
         server,

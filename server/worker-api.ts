@@ -15,6 +15,7 @@ import type { Authenticator } from './auth.js';
 import { configuredAuthentication, servedScopes } from './configured-authenticator.js';
 import { loadGraphiqlExamples } from './graphiql-examples.js';
 import { createGraphqlServer } from './graphql.js';
+import type { ResponseCacheStats } from './graphql-response-cache.js';
 import type { RouteHandler } from './http-server.js';
 import { SERVO_VERSION } from './version.js';
 
@@ -27,6 +28,8 @@ export interface ApiRole {
   callbacksForToken(token: string): TaskCallbacks | undefined;
   /** The caller of a request, or undefined when its credential is missing or not accepted. */
   principalOf(authorization: string | undefined): Promise<Principal | undefined>;
+  /** How often GraphQL answers were reused. */
+  readonly responseCache: ResponseCacheStats;
   close(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ export async function startApiRole(options: ApiRoleOptions): Promise<ApiRole> {
     routes: graphql.routes,
     authenticator: authentication.authenticator,
     attachWebSocket: (server) => graphql.attachWebSocket(server),
+    responseCache: graphql.responseCache,
     callbacksForToken(token) {
       // The claims only pick the workspace; its runtime verifies the token with its tenant's key.
       try {

@@ -1,6 +1,7 @@
 import type { Automation } from '../engine/automation/automation.js';
 import type { CompactionLoop } from '../engine/runtime/compaction-loop.js';
 import type { LedgerFollower } from '../engine/runtime/ledger-follower.js';
+import type { ResponseCacheStats } from './graphql-response-cache.js';
 import type { MetricSample } from './metrics.js';
 
 /** What a worker process reports on `GET /metrics`, for its workspace. */
@@ -8,6 +9,8 @@ export async function workerMetrics(
   automation: Automation,
   follower: LedgerFollower,
   compaction: CompactionLoop | undefined,
+  /** The api role's reuse of GraphQL answers, when this process serves the API. */
+  responseCache?: ResponseCacheStats,
 ): Promise<MetricSample[]> {
   const health = await automation.workspace.health();
   const labels = {
@@ -67,5 +70,20 @@ export async function workerMetrics(
             compaction.lastError === undefined ? 1 : 0,
           ),
         ]),
+    ...(responseCache === undefined
+      ? []
+      : (
+          [
+            ['hit', responseCache.hits],
+            ['stored', responseCache.stored],
+            ['not_stored', responseCache.notStored],
+          ] as const
+        ).map(([outcome, value]) => ({
+          name: 'servo_graphql_response_cache_total',
+          help: 'GraphQL queries answered by reusing an answer (hit), computed and kept (stored), or computed only (not_stored).',
+          type: 'counter' as const,
+          labels: { outcome },
+          value,
+        }))),
   ];
 }

@@ -244,7 +244,7 @@ export async function startWorker(
       sendJson(response, 200, degraded ? { ...report, status: 'degraded' } : report);
       return true;
     },
-    metrics: () => workerMetrics(automation, follower, compaction),
+    metrics: () => workerMetrics(automation, follower, compaction, api?.responseCache),
   };
   logger.info(
     {

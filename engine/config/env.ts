@@ -49,6 +49,7 @@ export const EnvKeys = {
   graphqlMaxPageSize: 'SERVO_GRAPHQL_MAX_PAGE_SIZE',
   graphqlMaxBodyBytes: 'SERVO_GRAPHQL_MAX_BODY_BYTES',
   graphqlMaxWsMessageBytes: 'SERVO_GRAPHQL_MAX_WS_MESSAGE_BYTES',
+  graphqlResponseCacheBytes: 'SERVO_GRAPHQL_RESPONSE_CACHE_BYTES',
   ...DistributedEnvKeys,
 } as const;
 
@@ -192,6 +193,12 @@ const EnvSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  [EnvKeys.graphqlResponseCacheBytes]: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024 * 1024)
+    .default(64 * 1024 * 1024),
   ...DistributedEnvShape,
 });
 
@@ -255,6 +262,7 @@ export interface ServoEnv {
     maxPageSize: number;
     maxBodyBytes: number;
     maxWebSocketMessageBytes: number;
+    responseCacheBytes: number;
   };
   /** Distributed mode: storage, timer and dispatch adapters, worker caller checks, ledger following. */
   distributed: DistributedSettings;
@@ -327,6 +335,7 @@ export function parseEnv(env: Record<string, string | undefined>): ServoEnv {
       maxPageSize: v[EnvKeys.graphqlMaxPageSize],
       maxBodyBytes: v[EnvKeys.graphqlMaxBodyBytes],
       maxWebSocketMessageBytes: v[EnvKeys.graphqlMaxWsMessageBytes],
+      responseCacheBytes: v[EnvKeys.graphqlResponseCacheBytes],
     },
     distributed: distributedSettingsOf(v, v[EnvKeys.publicUrl]),
     retention: {

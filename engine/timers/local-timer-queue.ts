@@ -17,6 +17,8 @@ export class LocalTimerQueue implements TimerQueue {
   private sleeper: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private stopped = true;
+  /** Bumped whenever a timer is added, delivered or rescheduled (`pendingVersion`). */
+  private changes = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -29,11 +31,16 @@ export class LocalTimerQueue implements TimerQueue {
     if (this.timers.has(timer.timerId) || this.delivered.has(timer.timerId)) return;
     this.timers.set(timer.timerId, timer);
     heapPush(this.heap, timer);
+    this.changes += 1;
     this.arm();
   }
 
   pending(): readonly Timer[] {
     return [...this.timers.values()].sort(compareTimers);
+  }
+
+  pendingVersion(): number {
+    return this.changes;
   }
 
   /** The earliest pending due time, or undefined when nothing is scheduled. */
@@ -81,6 +88,7 @@ export class LocalTimerQueue implements TimerQueue {
           heapPop(this.heap);
           this.timers.delete(next.timerId);
           this.delivered.add(next.timerId);
+          this.changes += 1;
           due.push(next);
         }
         if (due.length === 0) return;
@@ -100,6 +108,7 @@ export class LocalTimerQueue implements TimerQueue {
               const retry = { ...timer, fireAt: now + 5000 };
               this.timers.set(timer.timerId, retry);
               heapPush(this.heap, retry);
+              this.changes += 1;
             }
           }
         }

@@ -23,6 +23,11 @@ export interface TimerQueue {
   schedule(timer: Timer): Promise<void>;
   /** Timers scheduled and not yet delivered (for health and anti-entropy), when the adapter can tell. */
   pending?(): readonly Timer[];
+  /**
+   * A number that changes whenever `pending()` would list other timers (for answers computed from
+   * them, which may be reused while it stays the same). Offered with `pending`.
+   */
+  pendingVersion?(): number;
 }
 
 /**

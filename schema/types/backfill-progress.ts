@@ -81,7 +81,7 @@ export const AssetBackfillData = builder.objectRef<{ backfill: BackfillRow }>('A
       resolve: (data, _args, context) =>
         context.loaders.backfills.targetedPartitions.load({
           backfillId: data.backfill.backfillId,
-          now: context.now.getTime(),
+          now: context.now().getTime(),
         }),
     }),
   }),

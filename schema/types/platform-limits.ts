@@ -83,6 +83,10 @@ const GraphqlLimits = builder.objectRef<GraphqlLimitsModel>('GraphqlLimits').imp
     maxPageSize: t.exposeInt('maxPageSize'),
     maxBodyBytes: t.exposeInt('maxBodyBytes'),
     maxWebSocketMessageBytes: t.exposeInt('maxWebSocketMessageBytes'),
+    responseCacheBytes: t.exposeInt('responseCacheBytes', {
+      description:
+        'Memory for answers reused while nothing they depend on changed (SERVO_GRAPHQL_RESPONSE_CACHE_BYTES); 0: answers are never reused.',
+    }),
   }),
 });
 
