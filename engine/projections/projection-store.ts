@@ -14,7 +14,7 @@ import {
 import type { Ledger, Segment } from '../ledger/ledger.js';
 import type { Scope } from '../ledger/scope.js';
 import { nextUlid, type RandomSource } from '../model/ulid.js';
-import type { ObjectStore } from '../storage/object-store.js';
+import type { ObjectStore, StoredObject } from '../storage/object-store.js';
 import { BoundedTasks } from './bounded-tasks.js';
 import {
   type BaseRef,
@@ -371,7 +371,26 @@ export class ProjectionStore {
     const manifest = await this.readManifest(current.pointer.manifestPath);
     this.checkTableVersions(manifest);
     if (manifest.base !== null) {
-      for (const name of TABLE_NAMES) await this.loadBase(name, manifest.base.tables[name] ?? []);
+      // Decoded in order, the next part being read meanwhile.
+      const parts = TABLE_NAMES.flatMap((name) =>
+        (manifest.base?.tables[name] ?? []).map((ref) => ({ name, ref })),
+      );
+      const reads: (Promise<StoredObject | undefined> | undefined)[] = [];
+      const readAhead = (index: number): void => {
+        const part = parts[index];
+        if (part === undefined || reads[index] !== undefined) return;
+        const read = this.options.store.get(part.ref.path);
+        // Awaited in turn; a failure is reported there, not as an unhandled rejection.
+        read.catch(() => undefined);
+        reads[index] = read;
+      };
+      for (let index = 0; index < parts.length; index++) {
+        readAhead(index);
+        readAhead(index + 1);
+        const { name, ref } = parts[index] as (typeof parts)[number];
+        await this.loadBasePart(name, ref, reads[index]);
+        reads[index] = undefined;
+      }
     }
     for (const delta of manifest.deltas) await this.applyDelta(delta);
     this.pendingChanges = new Map();
@@ -416,8 +435,12 @@ export class ProjectionStore {
   }
 
   /** The rows of a projection file of table `name`, with their keys. */
-  private async readRows(name: TableName, ref: FileRef): Promise<{ keys: string[]; rows: object[] }> {
-    const object = await this.options.store.get(ref.path);
+  private async readRows(
+    name: TableName,
+    ref: FileRef,
+    read: Promise<StoredObject | undefined> = this.options.store.get(ref.path),
+  ): Promise<{ keys: string[]; rows: object[] }> {
+    const object = await read;
     if (object === undefined)
       throw new ServoError(ErrorCode.Corrupt, `projection file ${ref.path} is missing`);
     const def = TABLES[name] as TableDef<object>;
@@ -436,18 +459,19 @@ export class ProjectionStore {
   }
 
   /**
-   * Loads the parts of a table's base, in order, into the emptied table. A base holds each row
-   * once (it is written from the table), so its rows are loaded in bulk and keyed afterwards (see
-   * `TableState`).
+   * Loads a part of a table's base into the table, which holds only the parts before it. A base
+   * holds each row once (it is written from the table), so its rows are loaded in bulk and keyed
+   * afterwards (see `TableState`).
    */
-  private async loadBase(name: TableName, parts: readonly FileRef[]): Promise<void> {
-    const table = this.state.tables[name] as TableState<object>;
+  private async loadBasePart(
+    name: TableName,
+    ref: FileRef,
+    read: Promise<StoredObject | undefined> | undefined,
+  ): Promise<void> {
+    const { keys, rows } = await this.readRows(name, ref, read);
     const replaced = this.replacedKeys(name);
-    for (const part of parts) {
-      const { keys, rows } = await this.readRows(name, part);
-      if (replaced !== undefined) for (const key of keys) replaced.add(key);
-      table.loadDistinct(keys, rows);
-    }
+    if (replaced !== undefined) for (const key of keys) replaced.add(key);
+    (this.state.tables[name] as TableState<object>).loadDistinct(keys, rows);
   }
 
   /** The set to note replaced keys of one table in, when replacements are being collected. */
