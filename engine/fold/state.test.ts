@@ -14,8 +14,16 @@ function random(seed: number): () => number {
 }
 
 /** Everything a table answers without changing, as plain values (rows by identity). */
-function contents(table: TableState<Row>): { size: number; entries: [string, Row][] } {
-  return { size: table.size, entries: [...table.entries()] };
+function contents(table: TableState<Row>): {
+  size: number;
+  entries: [string, Row][];
+  visited: [string, Row][];
+} {
+  const visited: [string, Row][] = [];
+  table.forEach((row, key) => {
+    visited.push([key, row]);
+  });
+  return { size: table.size, entries: [...table.entries()], visited };
 }
 
 /** `contents(lazy)` equals `contents(eager)`, checked without building a diff of thousands of rows. */

@@ -143,6 +143,18 @@ export class TableState<R extends object> {
     return this.iterator(entryOf, (key, row) => [key, row]);
   }
 
+  /**
+   * Calls `visit` with every row and its key, in the order of `entries()`, without an entry object
+   * per row (for reading every row of a large table). `visit` must not change the table.
+   */
+  forEach(visit: (row: R, key: string) => void): void {
+    this.rows.forEach(visit);
+    const bulk = this.bulk;
+    if (bulk === undefined) return;
+    const { keys, rows } = bulk;
+    for (let index = bulk.keyed; index < keys.length; index++) visit(rows[index]!, keys[index]!);
+  }
+
   /** Whether the undo log was dropped since the last commit (see the class comment). */
   get overflowed(): boolean {
     return this.dropped;

@@ -257,7 +257,7 @@ class TickIndex<R extends { status: string }> {
     const loadedRows = new Array<R>(table.size);
     let count = 0;
     const groups = new Map<string, Map<TickStatus, R[]>>();
-    for (const [key, row] of table.entries()) {
+    table.forEach((row, key) => {
       const instigatorId = kind.instigatorOf(row);
       const status = statusOfRecorded(row.status);
       let byStatus = groups.get(instigatorId);
@@ -274,7 +274,7 @@ class TickIndex<R extends { status: string }> {
       keys[count] = key;
       loadedRows[count] = row;
       count += 1;
-    }
+    });
     for (const [instigatorId, byStatus] of groups) {
       for (const [status, items] of byStatus) this.unsorted.set(listKey(instigatorId, status), items);
     }
