@@ -251,15 +251,7 @@ export class TableState<R extends object> {
   keyRows(deadline = Number.POSITIVE_INFINITY): boolean {
     const bulk = this.bulk;
     if (bulk === undefined) return false;
-    const { keys, rows } = bulk;
-    let index = bulk.keyed;
-    while (index < keys.length) {
-      const end = Math.min(keys.length, index + KEY_BATCH);
-      for (; index < end; index++) this.rows.set(keys[index]!, rows[index]!);
-      if (index < keys.length && performance.now() >= deadline) break;
-    }
-    bulk.keyed = index;
-    if (index < keys.length) return true;
+    if (keyBulkRows(this.rows, bulk, deadline)) return true;
     this.bulk = undefined;
     // The key map now holds the bulk rows in bulk order: an iterator reading the arrays continues
     // on the map from the same place, and sees any change made from now on as a map iterator does.
@@ -392,10 +384,26 @@ function entryOf<R>(entry: [string, R]): [string, R] {
 }
 
 /** Rows loaded in bulk (see `TableState`): `keyed` of them are in the key map so far. */
-interface BulkRows<R> {
+export interface BulkRows<R> {
   keys: string[];
   rows: R[];
   keyed: number;
+}
+
+/**
+ * Puts `bulk.rows[i]` under `bulk.keys[i]` into `map`, from `bulk.keyed` on, in batches until
+ * `deadline` (a `performance.now()` time), advancing `bulk.keyed`. Returns whether some are left.
+ */
+export function keyBulkRows<R>(map: Map<string, R>, bulk: BulkRows<R>, deadline: number): boolean {
+  const { keys, rows } = bulk;
+  let index = bulk.keyed;
+  while (index < keys.length) {
+    const end = Math.min(keys.length, index + KEY_BATCH);
+    for (; index < end; index++) map.set(keys[index]!, rows[index]!);
+    if (index < keys.length && performance.now() >= deadline) break;
+  }
+  bulk.keyed = index;
+  return index < keys.length;
 }
 
 /** An iterator reading bulk rows: the next one it yields, or where it goes on once they are keyed. */

@@ -1,5 +1,5 @@
 import { invalidInput } from '../errors.js';
-import type { ProjectionTables, TableState } from '../fold/state.js';
+import { type BulkRows, keyBulkRows, type ProjectionTables, type TableState } from '../fold/state.js';
 import type { ProjectionStore } from '../projections/projection-store.js';
 import { runInSlices } from '../projections/slices.js';
 import type { ScheduleTickRow, SensorEvalRow } from '../projections/tables/index.js';
@@ -185,30 +185,18 @@ export class TickHistory {
   }
 
   /**
-   * Fills the key maps between other work: the tables' first (see `TableState.keyRows`), which
-   * every lookup needs, then the indexes' (see `TickIndex.keyLoaded`).
+   * Finishes the indexes' loads between other work (see `TickIndex.keyLoaded`). The tables' own
+   * key maps are filled the same way by the projection store that loaded them.
    */
   private keyInBackground(): void {
     if (this.keying) return;
     this.keying = true;
     runInSlices((deadline) => {
-      const tables = this.projections.state.tables;
-      const more =
-        tables.scheduleTicks.keyRows(deadline) ||
-        tables.sensorEvals.keyRows(deadline) ||
-        this.schedules.keyLoaded(deadline) ||
-        this.sensors.keyLoaded(deadline);
+      const more = this.schedules.keyLoaded(deadline) || this.sensors.keyLoaded(deadline);
       this.keying = more;
       return more;
     });
   }
-}
-
-/** Ticks of a load whose keys are not in the key map yet: `rows[i]` under `keys[i]` from `keyed` on. */
-interface LoadedTicks<R> {
-  keys: string[];
-  rows: R[];
-  keyed: number;
 }
 
 /** The index of one kind of tick: `{instigatorId}|{status}` → its ticks of that status, oldest first. */
@@ -226,7 +214,8 @@ class TickIndex<R extends { status: string }> {
    * a change to the index or a cursor needs it, and the first page need not wait for it.
    */
   private readonly rows = new Map<string, R>();
-  private loaded: LoadedTicks<R> | undefined;
+  /** Ticks of the last load whose keys are not in `rows` yet. */
+  private loaded: BulkRows<R> | undefined;
   private count = 0;
   /**
    * The table the last load read, and its revision then. While its revision is the same, the
@@ -301,15 +290,7 @@ class TickIndex<R extends { status: string }> {
   private fillKeys(deadline: number): boolean {
     const loaded = this.loaded;
     if (loaded === undefined) return false;
-    const { keys, rows } = loaded;
-    let index = loaded.keyed;
-    while (index < keys.length) {
-      const end = Math.min(keys.length, index + 4096);
-      for (; index < end; index++) this.rows.set(keys[index]!, rows[index]!);
-      if (index < keys.length && performance.now() >= deadline) break;
-    }
-    loaded.keyed = index;
-    if (index < keys.length) return true;
+    if (keyBulkRows(this.rows, loaded, deadline)) return true;
     this.loaded = undefined;
     return false;
   }
