@@ -36,7 +36,11 @@ export function automationSummary(tables: ProjectionTables, pendingTimers: numbe
     for (const row of rows) counts[keyOf(row)] = (counts[keyOf(row)] ?? 0) + 1;
     return counts;
   };
-  const ticks = count(tables.scheduleTicks.values(), (tick) => tick.status);
+  // Read without building the rows of ticks still held as loaded from a base (`TableState.scan`).
+  const ticks: Record<string, number> = {};
+  tables.scheduleTicks.scan((tick) => {
+    ticks[tick.status] = (ticks[tick.status] ?? 0) + 1;
+  });
   let materialized = 0;
   for (const row of tables.partitionStatus.values())
     if (row.lastMaterializationRunId !== null) materialized += 1;

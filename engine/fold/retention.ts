@@ -98,19 +98,17 @@ export class RetentionIndex {
     const tables = this.pending;
     if (tables === undefined) return;
     const queues = RetentionIndex.emptyQueues();
-    for (const [key, row] of tables.scheduleTicks.entries()) push(queues.tick, ulidTime(row.rowVersion), key);
-    for (const [key, row] of tables.sensorEvals.entries())
-      push(queues.sensorEval, ulidTime(row.rowVersion), key);
-    for (const [key, row] of tables.runKeyConflicts.entries())
-      push(queues.conflict, ulidTime(row.conflictingEventId), key);
-    for (const [key, row] of tables.idempotencyKeys.entries())
-      push(queues.idempotencyKey, ulidTime(row.eventId), key);
-    for (const [key, row] of tables.runs.entries()) {
+    // `scan`: a table still holding a base as loaded is read without building its rows.
+    tables.scheduleTicks.scan((row, key) => push(queues.tick, ulidTime(row.rowVersion), key));
+    tables.sensorEvals.scan((row, key) => push(queues.sensorEval, ulidTime(row.rowVersion), key));
+    tables.runKeyConflicts.scan((row, key) => push(queues.conflict, ulidTime(row.conflictingEventId), key));
+    tables.idempotencyKeys.scan((row, key) => push(queues.idempotencyKey, ulidTime(row.eventId), key));
+    tables.runs.scan((row, key) => {
       if (isTerminalRun(row.status)) push(queues.terminalRun, ulidTime(row.rowVersion), key);
-    }
-    for (const [key, row] of tables.timers.entries()) {
+    });
+    tables.timers.scan((row, key) => {
       if (row.state === 'FIRED') push(queues.firedTimer, ulidTime(row.rowVersion), key);
-    }
+    });
     for (const kind of Object.keys(queues) as RetainedKind[]) sortQueue(queues[kind]);
     this.queues = queues;
     this.pending = undefined;

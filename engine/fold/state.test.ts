@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TableState } from './state.js';
+import { arrayRowBlock, type RowBlock, TableState } from './state.js';
 
 interface Row {
   readonly n: number;
@@ -140,6 +140,56 @@ describe('TableState loaded in bulk', () => {
     table.loadDistinct(keys, rows);
     expect(table.unkeyed).toBe(0);
     expect([...table.entries()].map(([key]) => key)).toEqual(['a', ...keys]);
+  });
+
+  it('scans rows loaded in bulk through views, building none, and keys them with their own rows', () => {
+    const { keys, rows } = bulk(0, 9000);
+    const built = new Set<number>();
+    const views: Row[] = [];
+    /** A block whose views are other objects than its rows, as a block of decoded columns has. */
+    const counting = (from: number, count: number): RowBlock<Row> => ({
+      length: count,
+      keyAt: (index) => keys[from + index]!,
+      rowAt: (index) => {
+        built.add(from + index);
+        return rows[from + index]!;
+      },
+      viewAt: (index) => {
+        const view = { n: rows[from + index]!.n };
+        views.push(view);
+        return view;
+      },
+    });
+    const table = new TableState<Row>();
+    table.loadBlock(counting(0, 4000));
+    table.loadBlock(counting(4000, 5000));
+    table.keyRows(0);
+    const scanned: [string, number][] = [];
+    table.scan((row, key) => scanned.push([key, row.n]));
+    expect(scanned).toEqual(keys.map((key, index) => [key, rows[index]!.n]));
+    // The first batch was keyed (built); the rest were read as views.
+    expect(built.size).toBe(4096);
+    expect(views.length).toBe(9000 - 4096);
+    const { keyed, bulk: rest } = table.parts();
+    expect([...keyed.keys()]).toEqual(keys.slice(0, 4096));
+    expect(rest?.from).toBe(4096);
+    expect(rest?.block.length).toBe(9000);
+    expect(rest?.block.rowAt(8999)).toBe(rows[8999]);
+    expect(table.get('k8000')).toBe(rows[8000]);
+    expect(built.size).toBe(9000);
+    expect(table.parts().bulk).toBeUndefined();
+    const again: Row[] = [];
+    table.scan((row) => again.push(row));
+    expect(again).toEqual(rows);
+    expect(again.every((row, index) => row === rows[index])).toBe(true);
+  });
+
+  it('reads an array block as the rows it was given', () => {
+    const { keys, rows } = bulk(0, 3);
+    const block = arrayRowBlock(keys, rows);
+    expect([0, 1, 2].map((index) => [block.keyAt(index), block.rowAt(index), block.viewAt(index)])).toEqual(
+      keys.map((key, index) => [key, rows[index], rows[index]]),
+    );
   });
 
   it('changes its revision when rows change, and only then', () => {

@@ -29,24 +29,25 @@ export function projectionMutations(): number {
  * anyway) and, after a lost publish race, reloads the published projections instead of rolling
  * back. A long catch-up then keeps neither a log entry nor an old row alive per change.
  *
- * Rows loaded in bulk (`loadDistinct`, a published base) are kept as they came, in arrays, and are
- * put into the table's key map later: by `keyRows`, a little at a time between other work (the
+ * Rows loaded in bulk (`loadBlock`, a published base) are kept as they came, in a `RowBlock`, and
+ * are put into the table's key map later: by `keyRows`, a little at a time between other work (the
  * projection store does this after a load), or all at once by the first operation that needs a key
  * looked up (`get`, `has`, `set`, `delete`, `load`, `unload`, `changes`, `rollback`). Until then
- * the table already answers `size`, `values()` and `entries()`, in the order the key map will have:
- * filling a map of a million keys is a large part of loading a million rows, and nothing that only
- * reads every row waits for it.
+ * the table already answers `size`, `values()` and `entries()`, in the order the key map will have,
+ * and `scan` reads every row without building it (a block of decoded columns builds a row object
+ * only when it is asked for one): filling a map of a million keys and building a million row
+ * objects are most of loading a million rows, and nothing that only reads every row waits for them.
  */
 export class TableState<R extends object> {
   private readonly rows = new Map<string, R>();
   /**
    * Rows loaded in bulk that are not all in `rows` yet. The table holds the rows of `rows` followed
-   * by `bulk.rows[i]` (key `bulk.keys[i]`) for each i from `bulk.keyed` on; `rows` holds exactly the
-   * bulk rows before `bulk.keyed`, in the same order (a bulk load starts only on an empty table, and
-   * any change of a row keys every row first).
+   * by the block's rows (`bulk.block.rowAt(i)`, key `keyAt(i)`) for each i from `bulk.keyed` on;
+   * `rows` holds exactly the block's rows before `bulk.keyed`, in the same order (a bulk load starts
+   * only on an empty table, and any change of a row keys every row first).
    */
   private bulk: BulkRows<R> | undefined;
-  /** Iterators reading the bulk arrays, moved onto `rows` once it holds every bulk row. */
+  /** Iterators reading the bulk block, moved onto `rows` once it holds every bulk row. */
   private readonly readers = new Set<BulkReader<R>>();
   private revisionCount = 0;
   /** Undo log as two parallel arrays (no object per entry): the key, and its row before the change. */
@@ -69,7 +70,7 @@ export class TableState<R extends object> {
   private lastRow: R | undefined;
 
   get size(): number {
-    return this.rows.size + (this.bulk === undefined ? 0 : this.bulk.keys.length - this.bulk.keyed);
+    return this.rows.size + (this.bulk === undefined ? 0 : this.bulk.block.length - this.bulk.keyed);
   }
 
   /**
@@ -151,8 +152,37 @@ export class TableState<R extends object> {
     this.rows.forEach(visit);
     const bulk = this.bulk;
     if (bulk === undefined) return;
-    const { keys, rows } = bulk;
-    for (let index = bulk.keyed; index < keys.length; index++) visit(rows[index]!, keys[index]!);
+    const { block } = bulk;
+    for (let index = bulk.keyed; index < block.length; index++) visit(block.rowAt(index), block.keyAt(index));
+  }
+
+  /**
+   * Like `forEach`, but a row loaded in bulk and not built yet is given as a view of it
+   * (`RowBlock.viewAt`): an object that reads the row's fields, valid only during the call. `visit`
+   * may read fields of the row it is given, and must neither keep it nor change the table. Reading
+   * a few fields of every row of a table loaded in bulk this way builds none of its rows.
+   */
+  scan(visit: (row: R, key: string) => void): void {
+    this.rows.forEach(visit);
+    const bulk = this.bulk;
+    if (bulk === undefined) return;
+    const { block } = bulk;
+    for (let index = bulk.keyed; index < block.length; index++)
+      visit(block.viewAt(index), block.keyAt(index));
+  }
+
+  /**
+   * The rows as the table holds them, for an index built over every row without building rows
+   * loaded in bulk: `keyed`, the key map (read only; it changes as the table does), followed by
+   * the rows of `bulk.block` from `bulk.from` on. The block is not changed by the table (rows are
+   * added to a table loaded in bulk in a new block), so positions in it stay valid.
+   */
+  parts(): { keyed: ReadonlyMap<string, R>; bulk: { block: RowBlock<R>; from: number } | undefined } {
+    const bulk = this.bulk;
+    return {
+      keyed: this.rows,
+      bulk: bulk === undefined ? undefined : { block: bulk.block, from: bulk.keyed },
+    };
   }
 
   /** Whether the undo log was dropped since the last commit (see the class comment). */
@@ -214,33 +244,41 @@ export class TableState<R extends object> {
   }
 
   /**
-   * Loads rows without recording a change, like `load` for each `keys[i]` and `rows[i]`, for rows
-   * whose keys are distinct and not in the table (a published base holds each row once). Into an
-   * empty table, or one still filling from bulk loads, the rows are kept in bulk and keyed later
-   * (see the class comment); the table keeps both arrays, so the caller must not change them.
+   * `loadBlock` of `keys[i]` and `rows[i]`; the table keeps both arrays, so the caller must not
+   * change them.
    */
   loadDistinct(keys: string[], rows: R[]): void {
     if (keys.length !== rows.length) {
       throw new RangeError(`loadDistinct: ${keys.length} keys for ${rows.length} rows`);
     }
-    if (keys.length === 0) return;
+    this.loadBlock(arrayRowBlock(keys, rows));
+  }
+
+  /**
+   * Loads the rows of `block` without recording a change, like `load` for each of them, for rows
+   * whose keys are distinct and not in the table (a published base holds each row once). Into an
+   * empty table, or one still filling from bulk loads, the rows are kept in bulk and keyed later
+   * (see the class comment).
+   */
+  loadBlock(block: RowBlock<R>): void {
+    if (block.length === 0) return;
     this.changedRows();
     this.lastKey = undefined;
     this.lastRow = undefined;
     if (this.bulk !== undefined) {
-      // New arrays (readers reach them through `bulk`): one copy instead of growing row by row.
-      this.bulk.keys = this.bulk.keys.concat(keys);
-      this.bulk.rows = this.bulk.rows.concat(rows);
+      // Readers reach the block through `bulk`, and positions in the old block stay valid.
+      this.bulk.block = concatRowBlocks(this.bulk.block, block);
     } else if (this.rows.size === 0) {
-      this.bulk = { keys, rows, keyed: 0 };
+      this.bulk = { block, keyed: 0 };
     } else {
-      for (let index = 0; index < keys.length; index++) this.rows.set(keys[index]!, rows[index]!);
+      for (let index = 0; index < block.length; index++)
+        this.rows.set(block.keyAt(index), block.rowAt(index));
     }
   }
 
   /** Rows loaded in bulk that are not in the key map yet (see `keyRows`). */
   get unkeyed(): number {
-    return this.bulk === undefined ? 0 : this.bulk.keys.length - this.bulk.keyed;
+    return this.bulk === undefined ? 0 : this.bulk.block.length - this.bulk.keyed;
   }
 
   /**
@@ -253,7 +291,7 @@ export class TableState<R extends object> {
     if (bulk === undefined) return false;
     if (keyBulkRows(this.rows, bulk, deadline)) return true;
     this.bulk = undefined;
-    // The key map now holds the bulk rows in bulk order: an iterator reading the arrays continues
+    // The key map now holds the bulk rows in bulk order: an iterator reading the block continues
     // on the map from the same place, and sees any change made from now on as a map iterator does.
     for (const reader of this.readers) {
       const rest = this.entries();
@@ -287,8 +325,8 @@ export class TableState<R extends object> {
   /**
    * Every entry (or row), as a live map iterator gives them: the key map's entries (a map iterator,
    * which also yields rows added or keyed while it runs), then, if rows loaded in bulk are not all
-   * keyed, the bulk rows after the last one it yielded, read from the arrays. Once the map takes
-   * every bulk row (or the table is cleared), an iterator reading the arrays continues on the map
+   * keyed, the bulk rows after the last one it yielded, read from the block. Once the map takes
+   * every bulk row (or the table is cleared), an iterator reading the block continues on the map
    * (see `keyRows` and `clear`). A plain iterator object rather than a generator: it is how every
    * row of a table loaded in bulk is read at start-up, several times.
    */
@@ -300,7 +338,7 @@ export class TableState<R extends object> {
     /** In the map phase: the bulk rows met in the map so far (of `counted`, the bulk then). */
     let counted: BulkRows<R> | undefined;
     let index = 0;
-    /** In the bulk phase: the arrays read and where. */
+    /** In the bulk phase: the bulk read and where. */
     let bulk: BulkRows<R> | undefined;
     let reader: BulkReader<R> | undefined;
     /** After the bulk phase, when the bulk rows were keyed (or cleared) under it: where it went on. */
@@ -324,8 +362,8 @@ export class TableState<R extends object> {
                 counted = current;
                 index = 0;
               }
-              // The map holds the first bulk rows in bulk order, each under its own key string.
-              if (entry.value[0] === current.keys[index]) index += 1;
+              // The map holds the first bulk rows in bulk order, each under its own key.
+              if (index < current.keyed && entry.value[0] === current.block.keyAt(index)) index += 1;
             }
             return { done: false, value: pick(entry.value) };
           }
@@ -338,9 +376,10 @@ export class TableState<R extends object> {
         if (reader !== undefined && bulk !== undefined) {
           if (reader.rest === undefined) {
             const at = reader.index;
-            if (at >= bulk.keys.length) return stop();
+            const { block } = bulk;
+            if (at >= block.length) return stop();
             reader.index = at + 1;
-            return { done: false, value: pickBulk(bulk.keys[at]!, bulk.rows[at]!) };
+            return { done: false, value: pickBulk(block.keyAt(at), block.rowAt(at)) };
           }
           rest = reader.rest;
           this.readers.delete(reader);
@@ -383,27 +422,100 @@ function entryOf<R>(entry: [string, R]): [string, R] {
   return entry;
 }
 
-/** Rows loaded in bulk (see `TableState`): `keyed` of them are in the key map so far. */
+/**
+ * Rows in an order, read by position: the rows of a published base as they were decoded, which a
+ * table holds until it puts them into its key map (see `TableState`).
+ */
+export interface RowBlock<R> {
+  readonly length: number;
+  /** The key of row `index`. */
+  keyAt(index: number): string;
+  /** Row `index`: the same object at every call (rows are compared by identity). */
+  rowAt(index: number): R;
+  /**
+   * An object with the fields of row `index`, for reading a few fields of many rows without
+   * building them: the row itself, or a view valid until the next `viewAt` of this block. Never
+   * keep, change or copy it (a view's fields are getters, which a spread does not copy).
+   */
+  viewAt(index: number): R;
+}
+
+/** A block over rows that are built already: `keys[i]` is the key of `rows[i]`. */
+export function arrayRowBlock<R>(keys: readonly string[], rows: readonly R[]): RowBlock<R> {
+  return {
+    length: rows.length,
+    keyAt: (index) => keys[index]!,
+    rowAt: (index) => rows[index]!,
+    viewAt: (index) => rows[index]!,
+  };
+}
+
+/** The rows of `first` followed by those of `second`. */
+export function concatRowBlocks<R>(first: RowBlock<R>, second: RowBlock<R>): RowBlock<R> {
+  const parts = [...partsOf(first), ...partsOf(second)];
+  const starts: number[] = [];
+  let length = 0;
+  for (const part of parts) {
+    starts.push(length);
+    length += part.length;
+  }
+  /** The part that holds row `index` (rows are mostly read in order: the last one found first). */
+  let last = 0;
+  const partOf = (index: number): number => {
+    if (index >= starts[last]! && index < starts[last]! + parts[last]!.length) return last;
+    let part = parts.length - 1;
+    while (part > 0 && starts[part]! > index) part -= 1;
+    last = part;
+    return part;
+  };
+  const block: ConcatRowBlock<R> = {
+    length,
+    parts,
+    keyAt: (index) => {
+      const part = partOf(index);
+      return parts[part]!.keyAt(index - starts[part]!);
+    },
+    rowAt: (index) => {
+      const part = partOf(index);
+      return parts[part]!.rowAt(index - starts[part]!);
+    },
+    viewAt: (index) => {
+      const part = partOf(index);
+      return parts[part]!.viewAt(index - starts[part]!);
+    },
+  };
+  return block;
+}
+
+interface ConcatRowBlock<R> extends RowBlock<R> {
+  readonly parts: readonly RowBlock<R>[];
+}
+
+function partsOf<R>(block: RowBlock<R>): readonly RowBlock<R>[] {
+  return 'parts' in block ? (block as ConcatRowBlock<R>).parts : [block];
+}
+
+/** Rows loaded in bulk (see `TableState`): the first `keyed` of the block are in the key map so far. */
 export interface BulkRows<R> {
-  keys: string[];
-  rows: R[];
+  block: RowBlock<R>;
   keyed: number;
 }
 
 /**
- * Puts `bulk.rows[i]` under `bulk.keys[i]` into `map`, from `bulk.keyed` on, in batches until
+ * Puts the block's rows under their keys into `map`, from `bulk.keyed` on, in batches until
  * `deadline` (a `performance.now()` time), advancing `bulk.keyed`. Returns whether some are left.
  */
 export function keyBulkRows<R>(map: Map<string, R>, bulk: BulkRows<R>, deadline: number): boolean {
-  const { keys, rows } = bulk;
+  const { block } = bulk;
+  const { length } = block;
   let index = bulk.keyed;
-  while (index < keys.length) {
-    const end = Math.min(keys.length, index + KEY_BATCH);
-    for (; index < end; index++) map.set(keys[index]!, rows[index]!);
-    if (index < keys.length && performance.now() >= deadline) break;
+  while (index < length) {
+    const end = Math.min(length, index + KEY_BATCH);
+    for (; index < end; index++) map.set(block.keyAt(index), block.rowAt(index));
+    if (index < length && performance.now() >= deadline) break;
   }
   bulk.keyed = index;
-  return index < keys.length;
+  return index < length;
 }
 
 /** An iterator reading bulk rows: the next one it yields, or where it goes on once they are keyed. */

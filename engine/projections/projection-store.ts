@@ -32,8 +32,8 @@ import {
   pointerKey,
   type Watermark,
 } from './manifest.js';
-import type { ParquetCodec } from './parquet-codec.js';
-import { columnsToKeyedRows, rowsToColumns } from './row-codec.js';
+import type { ColumnarTable, ParquetCodec } from './parquet-codec.js';
+import { columnsToKeyedRows, columnsToRowBlock, rowsToColumns } from './row-codec.js';
 import { runInSlices } from './slices.js';
 import type { TableDef } from './table-def.js';
 import { TABLE_NAMES, TABLES, type TableName } from './tables/index.js';
@@ -434,17 +434,21 @@ export class ProjectionStore {
     }
   }
 
-  /** The rows of a projection file of table `name`, with their keys. */
-  private async readRows(
+  /** The decoded columns of a projection file of table `name`. */
+  private async readColumns(
     name: TableName,
     ref: FileRef,
     read: Promise<StoredObject | undefined> = this.options.store.get(ref.path),
-  ): Promise<{ keys: string[]; rows: object[] }> {
+  ): Promise<ColumnarTable> {
     const object = await read;
     if (object === undefined)
       throw new ServoError(ErrorCode.Corrupt, `projection file ${ref.path} is missing`);
-    const def = TABLES[name] as TableDef<object>;
-    return columnsToKeyedRows(def, await this.options.codec.decode(def.schema, object.body));
+    return this.options.codec.decode(TABLES[name].schema, object.body);
+  }
+
+  /** The rows of a projection file of table `name`, with their keys. */
+  private async readRows(name: TableName, ref: FileRef): Promise<{ keys: string[]; rows: object[] }> {
+    return columnsToKeyedRows(TABLES[name] as TableDef<object>, await this.readColumns(name, ref));
   }
 
   /** Loads the rows of a delta's file into their table, replacing rows of the same keys. */
@@ -460,18 +464,22 @@ export class ProjectionStore {
 
   /**
    * Loads a part of a table's base into the table, which holds only the parts before it. A base
-   * holds each row once (it is written from the table), so its rows are loaded in bulk and keyed
-   * afterwards (see `TableState`).
+   * holds each row once (it is written from the table), so its rows are loaded in bulk, as decoded,
+   * and built and keyed afterwards (see `TableState`).
    */
   private async loadBasePart(
     name: TableName,
     ref: FileRef,
     read: Promise<StoredObject | undefined> | undefined,
   ): Promise<void> {
-    const { keys, rows } = await this.readRows(name, ref, read);
+    const block = columnsToRowBlock(
+      TABLES[name] as TableDef<object>,
+      await this.readColumns(name, ref, read),
+    );
     const replaced = this.replacedKeys(name);
-    if (replaced !== undefined) for (const key of keys) replaced.add(key);
-    (this.state.tables[name] as TableState<object>).loadDistinct(keys, rows);
+    if (replaced !== undefined)
+      for (let index = 0; index < block.length; index++) replaced.add(block.keyAt(index));
+    (this.state.tables[name] as TableState<object>).loadBlock(block);
   }
 
   /** The set to note replaced keys of one table in, when replacements are being collected. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnsToRows, rowsToColumns } from './row-codec.js';
+import { columnsToRowBlock, columnsToRows, rowsToColumns } from './row-codec.js';
 import { defineTable } from './table-def.js';
 
 interface SampleRow {
@@ -48,6 +48,40 @@ describe('row codec', () => {
     expect(back.map((row) => Object.keys(row))).toEqual(
       rows.map(() => sample.fields.map((spec) => spec.field)),
     );
+  });
+
+  it('builds the rows of a block of columns when asked, once each, and reads fields through views', () => {
+    const rows: SampleRow[] = Array.from({ length: 5 }, (_, n) => ({
+      id: `r${n}`,
+      count: n,
+      total: n % 2 === 0 ? null : 2 ** 40 + n,
+      at: Date.UTC(2026, 0, 1) + n,
+      details: n === 3 ? { tags: ['x', 'y'] } : null,
+      flags: n === 1 ? ['a', 'b'] : [],
+      done: n % 3 === 0 ? null : n % 3 === 1,
+    }));
+    const columns = rowsToColumns(sample, rows);
+    const block = columnsToRowBlock(sample, columns);
+    expect(block.length).toBe(5);
+    expect(rows.map((_, index) => block.keyAt(index))).toEqual(rows.map((row) => row.id));
+    // A view reads what the row holds, field by field, and is one object moved from row to row.
+    const view = block.viewAt(3);
+    expect(sample.fields.map((spec) => (view as unknown as Record<string, unknown>)[spec.field])).toEqual(
+      sample.fields.map((spec) => (rows[3] as unknown as Record<string, unknown>)[spec.field]),
+    );
+    expect(block.viewAt(1)).toBe(view);
+    expect(view.flags).toEqual(['a', 'b']);
+    const built = rows.map((_, index) => block.rowAt(index));
+    expect(built).toEqual(columnsToRows(sample, columns));
+    expect(built.map((row) => Object.keys(row))).toEqual(
+      rows.map(() => sample.fields.map((spec) => spec.field)),
+    );
+    expect(rows.map((_, index) => block.rowAt(index))).toEqual(built);
+    expect(built.every((row, index) => block.rowAt(index) === row)).toBe(true);
+    // Once every row is built, a view of a row is the row.
+    expect(block.viewAt(2)).toBe(built[2]);
+    expect(() => block.rowAt(5)).toThrow(RangeError);
+    expect(() => columnsToRowBlock(sample, columns).viewAt(-1)).toThrow(RangeError);
   });
 
   it('reads a missing value (undefined) as null', () => {

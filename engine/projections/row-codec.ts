@@ -1,3 +1,4 @@
+import type { RowBlock } from '../fold/state.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import type { ColumnarTable, ParquetValue } from './parquet-codec.js';
 import type { TableDef } from './table-def.js';
@@ -186,24 +187,9 @@ function rowBuilderOf(def: TableDef<object>): RowBuilder {
  * and column indexes go into the source.
  */
 function compileRowBuilder(def: TableDef<object>): RowBuilder {
-  const columns = def.fields.map((_, index) => `c${index}`);
-  const properties = def.fields.map((spec, index) => {
-    if (!PLAIN_PROPERTY.test(spec.field) || spec.field === '__proto__')
-      throw new Error(
-        `table ${def.name}: field name ${JSON.stringify(spec.field)} is not a plain identifier`,
-      );
-    const value = `c${index}[i]`;
-    const converted =
-      spec.type === 'json'
-        ? `json(${value})`
-        : spec.type === 'int64'
-          ? `int64(${value})`
-          : `${value} ?? null`;
-    return `${spec.field}: ${converted}`;
-  });
-  const row = `{ ${properties.join(', ')} }`;
+  const row = rowLiteral(def, 'i');
   const body = [
-    `const [${columns.join(', ')}] = columns;`,
+    `const [${columnNames(def).join(', ')}] = columns;`,
     'const rows = new Array(rowCount);',
     `if (keyed === undefined) for (let i = 0; i < rowCount; i++) rows[i] = ${row};`,
     'else {',
@@ -213,6 +199,126 @@ function compileRowBuilder(def: TableDef<object>): RowBuilder {
     'return rows;',
   ].join('\n');
   return new Function('columns', 'rowCount', 'json', 'int64', 'keyed', body) as RowBuilder;
+}
+
+function columnNames(def: TableDef<object>): string[] {
+  return def.fields.map((_, index) => `c${index}`);
+}
+
+/** The converted value of field `index` at row `at` (`c{index}[at]`, as the row holds it). */
+function fieldValue(def: TableDef<object>, index: number, at: string): string {
+  const spec = def.fields[index] as TableDef<object>['fields'][number];
+  const value = `c${index}[${at}]`;
+  return spec.type === 'json'
+    ? `json(${value})`
+    : spec.type === 'int64'
+      ? `int64(${value})`
+      : `${value} ?? null`;
+}
+
+/** `{ field0: <value>, … }`: row `at` as an object literal. */
+function rowLiteral(def: TableDef<object>, at: string): string {
+  const properties = def.fields.map(
+    (spec, index) => `${plainProperty(def, spec.field)}: ${fieldValue(def, index, at)}`,
+  );
+  return `{ ${properties.join(', ')} }`;
+}
+
+/**
+ * The rows of decoded columns, built one at a time when asked for (`rowAt`) and kept, and readable
+ * field by field without being built (`viewAt`): a table loaded from a published base holds them
+ * until it has put every row into its key map, and an index over a million rows reads the two
+ * fields it needs from the columns. Once every row is built, the columns are let go.
+ */
+export function columnsToRowBlock<R extends object>(def: TableDef<R>, table: ColumnarTable): RowBlock<R> {
+  return new ColumnRowBlock(def as TableDef<object>, table) as unknown as RowBlock<R>;
+}
+
+class ColumnRowBlock implements RowBlock<object> {
+  readonly length: number;
+  private reader: RowReader | undefined;
+  private readonly built: (object | undefined)[];
+  private unbuilt: number;
+  private readonly keyOf: (row: object) => string;
+
+  constructor(def: TableDef<object>, table: ColumnarTable) {
+    this.length = table.rowCount;
+    this.reader = rowReaderOf(def)(table.columns, parseJsonValue, int64Value);
+    this.built = new Array<object | undefined>(table.rowCount);
+    this.unbuilt = table.rowCount;
+    this.keyOf = def.keyOf;
+  }
+
+  keyAt(index: number): string {
+    return this.keyOf(this.viewAt(index));
+  }
+
+  rowAt(index: number): object {
+    const row = this.built[index];
+    if (row !== undefined) return row;
+    const reader = this.readerFor(index);
+    const fresh = reader.build(index);
+    this.built[index] = fresh;
+    this.unbuilt -= 1;
+    if (this.unbuilt === 0) this.reader = undefined;
+    return fresh;
+  }
+
+  viewAt(index: number): object {
+    return this.built[index] ?? this.readerFor(index).view(index);
+  }
+
+  private readerFor(index: number): RowReader {
+    if (!(index >= 0 && index < this.length && Number.isInteger(index)))
+      throw new RangeError(`row ${index} of a block of ${this.length}`);
+    return this.reader as RowReader;
+  }
+}
+
+/** Reads the rows of a set of decoded columns (see `compileRowReader`). */
+interface RowReader {
+  build(index: number): object;
+  view(index: number): object;
+}
+
+type RowReaderFactory = (
+  columns: readonly (readonly ParquetValue[])[],
+  json: (value: ParquetValue | undefined) => unknown,
+  int64: (value: ParquetValue | undefined) => unknown,
+) => RowReader;
+
+const rowReaders = new WeakMap<TableDef<object>, RowReaderFactory>();
+
+function rowReaderOf(def: TableDef<object>): RowReaderFactory {
+  let factory = rowReaders.get(def);
+  if (factory === undefined) {
+    factory = compileRowReader(def);
+    rowReaders.set(def, factory);
+  }
+  return factory;
+}
+
+/**
+ * The compiled reader of one set of columns: `build(i)` returns row `i` as one object literal (as
+ * the row builder writes it), `view(i)` one object, the same at every call, whose getters read the
+ * fields of row `i` (`get field0() { return c0[at] ?? null; }`). Only field names, checked to be
+ * plain identifiers, and column indexes go into the source; the columns and the row a view reads
+ * are variables of the closure, so no field name can clash with them.
+ */
+function compileRowReader(def: TableDef<object>): RowReaderFactory {
+  const getters = def.fields.map(
+    (spec, index) => `get ${plainProperty(def, spec.field)}() { return ${fieldValue(def, index, 'at')}; }`,
+  );
+  const body = [
+    `const [${columnNames(def).join(', ')}] = columns;`,
+    'let at = 0;',
+    `const view = { ${getters.join(', ')} };`,
+    'return {',
+    `  build(i) { return ${rowLiteral(def, 'i')}; },`,
+    '  view(i) { at = i; return view; },',
+    '};',
+  ].join('\n');
+  return new Function('columns', 'json', 'int64', body) as RowReaderFactory;
 }
 
 /** Canonical text of a row, for byte-for-byte comparisons of projections. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createProjectionState, type ProjectionTables } from '../fold/state.js';
+import { createProjectionState, type ProjectionTables, type RowBlock } from '../fold/state.js';
 import { draft } from '../model/catalog.js';
 import type { ChangeListener } from '../projections/projection-store.js';
-import type { ScheduleTickRow } from '../projections/tables/index.js';
+import { columnsToRowBlock, rowsToColumns } from '../projections/row-codec.js';
+import { type ScheduleTickRow, TABLES } from '../projections/tables/index.js';
 import { AutomationHarness } from '../testing/automation-harness.js';
 import { SortedBlocks } from './sorted-blocks.js';
 import { TickHistory, type TickHistoryQuery, type TickStatus, tickIdOf } from './ticks.js';
@@ -275,7 +276,27 @@ describe('tick history over ticks loaded in bulk', () => {
     rowVersion: String(i),
   });
 
-  function stores() {
+  /** A block of decoded columns, as a published base loads, counting the rows it builds. */
+  function columnBlock(rows: readonly ScheduleTickRow[]): {
+    block: RowBlock<ScheduleTickRow>;
+    built: () => number;
+  } {
+    const block = columnsToRowBlock(TABLES.scheduleTicks, rowsToColumns(TABLES.scheduleTicks, rows));
+    const asked = new Set<number>();
+    const counting: RowBlock<ScheduleTickRow> = {
+      length: block.length,
+      keyAt: (index) => block.keyAt(index),
+      rowAt: (index) => {
+        asked.add(index);
+        return block.rowAt(index);
+      },
+      viewAt: (index) => block.viewAt(index),
+    };
+    return { block: counting, built: () => asked.size };
+  }
+
+  /** The same ticks in a table loaded in bulk (as `arrays` of rows, or as decoded `columns`) and in a keyed one. */
+  function stores(loaded: 'arrays' | 'columns' = 'arrays') {
     const listeners: ChangeListener[] = [];
     const store = (state: ReturnType<typeof createProjectionState>) => ({
       state,
@@ -288,16 +309,26 @@ describe('tick history over ticks loaded in bulk', () => {
     const keyed = createProjectionState();
     // Out of time order in places, as a table folded out of order would be published.
     const rows = Array.from({ length: 20_000 }, (_, i) => row(i % 3 === 0 ? 'big:one' : 'big:two', i ^ 5));
-    bulk.tables.scheduleTicks.loadDistinct(
-      rows.map((tick) => tick.tickId),
-      rows.slice(),
-    );
+    let built = (): number => 0;
+    if (loaded === 'arrays') {
+      bulk.tables.scheduleTicks.loadDistinct(
+        rows.map((tick) => tick.tickId),
+        rows.slice(),
+      );
+    } else {
+      // In two parts, as a base of two files loads.
+      const first = columnBlock(rows.slice(0, 7_000));
+      const second = columnBlock(rows.slice(7_000));
+      bulk.tables.scheduleTicks.loadBlock(first.block);
+      bulk.tables.scheduleTicks.loadBlock(second.block);
+      built = () => first.built() + second.built();
+    }
     for (const tick of rows) keyed.tables.scheduleTicks.load(tick.tickId, tick);
     const notify = (key: string) => {
       for (const listener of listeners)
         listener({ fromSeq: 1, toSeq: 1, tables: new Map([['scheduleTicks', new Set([key])]]) });
     };
-    return { bulk, keyed, bulkStore: store(bulk), keyedStore: store(keyed), notify };
+    return { bulk, keyed, bulkStore: store(bulk), keyedStore: store(keyed), notify, built };
   }
 
   const queries: TickHistoryQuery[] = [
@@ -324,26 +355,53 @@ describe('tick history over ticks loaded in bulk', () => {
     }
   });
 
-  it('takes in new and expired ticks from the change feed as over a table loaded row by row', () => {
-    const { bulk, keyed, bulkStore, keyedStore, notify } = stores();
+  it('builds from decoded columns only the rows of the lists it pages, and pages as over a keyed table', () => {
+    const { bulk, keyed, bulkStore, keyedStore, built } = stores('columns');
     const lazy = new TickHistory(bulkStore);
     const eager = new TickHistory(keyedStore);
-    const fresh = row('big:one', 30_000);
-    const gone = `big:one:${START / 1000 + (3 ^ 5)}`;
-    for (const state of [bulk, keyed]) {
-      state.tables.scheduleTicks.set(fresh.tickId, fresh);
-      state.tables.scheduleTicks.delete(gone);
-    }
-    notify(fresh.tickId);
-    notify(gone);
     expect(lazy.size).toBe(eager.size);
-    for (const q of [...queries, query({ instigatorId: 'big:one', limit: 100_000 })]) {
-      expect(lazy.page(bulk.tables, q).map(tickIdOf)).toEqual(eager.page(keyed.tables, q).map(tickIdOf));
-    }
-    expect(lazy.page(bulk.tables, query({ instigatorId: 'big:one', limit: 1 })).map(tickIdOf)).toEqual([
-      fresh.tickId,
-    ]);
+    expect(built()).toBe(0);
+    const first = lazy.page(bulk.tables, queries[0]!);
+    expect(first.map((tick) => tick.row)).toEqual(
+      eager.page(keyed.tables, queries[0]!).map((tick) => tick.row),
+    );
+    // The lists of big:one (a third of the ticks), and no row of big:two.
+    expect(built()).toBe(Math.ceil(20_000 / 3));
+    expect(bulk.tables.scheduleTicks.unkeyed).toBe(20_000);
+    const pages = queries.map((q) => lazy.page(bulk.tables, q));
+    pages.forEach((page, index) => {
+      expect(page.map((tick) => tick.row)).toEqual(
+        eager.page(keyed.tables, queries[index]!).map((tick) => tick.row),
+      );
+    });
+    // The very rows the table holds, once it has keyed them.
+    for (const page of [first, ...pages])
+      for (const tick of page) expect(tick.row).toBe(bulk.tables.scheduleTicks.get(tickIdOf(tick)));
+    expect(built()).toBe(20_000);
   });
+
+  for (const loaded of ['arrays', 'columns'] as const) {
+    it(`takes in new and expired ticks from the change feed as over a table loaded row by row (${loaded})`, () => {
+      const { bulk, keyed, bulkStore, keyedStore, notify } = stores(loaded);
+      const lazy = new TickHistory(bulkStore);
+      const eager = new TickHistory(keyedStore);
+      const fresh = row('big:one', 30_000);
+      const gone = `big:one:${START / 1000 + (3 ^ 5)}`;
+      for (const state of [bulk, keyed]) {
+        state.tables.scheduleTicks.set(fresh.tickId, fresh);
+        state.tables.scheduleTicks.delete(gone);
+      }
+      notify(fresh.tickId);
+      notify(gone);
+      expect(lazy.size).toBe(eager.size);
+      for (const q of [...queries, query({ instigatorId: 'big:one', limit: 100_000 })]) {
+        expect(lazy.page(bulk.tables, q).map(tickIdOf)).toEqual(eager.page(keyed.tables, q).map(tickIdOf));
+      }
+      expect(lazy.page(bulk.tables, query({ instigatorId: 'big:one', limit: 1 })).map(tickIdOf)).toEqual([
+        fresh.tickId,
+      ]);
+    });
+  }
 });
 
 describe('sorted blocks', () => {

@@ -1,5 +1,12 @@
 import { invalidInput } from '../errors.js';
-import { type BulkRows, keyBulkRows, type ProjectionTables, type TableState } from '../fold/state.js';
+import {
+  arrayRowBlock,
+  type BulkRows,
+  keyBulkRows,
+  type ProjectionTables,
+  type RowBlock,
+  type TableState,
+} from '../fold/state.js';
 import type { ProjectionStore } from '../projections/projection-store.js';
 import { runInSlices } from '../projections/slices.js';
 import type { ScheduleTickRow, SensorEvalRow } from '../projections/tables/index.js';
@@ -207,7 +214,9 @@ class TickIndex<R extends { status: string }> {
    * change of one of its ticks) or in the background (`keyLoaded`), so that a start need not
    * order every schedule's ticks before its first page.
    */
-  private readonly unsorted = new Map<string, R[]>();
+  private readonly unsorted = new Map<string, UnsortedList<R>>();
+  /** The block of rows loaded in bulk the last load read, which unsorted lists point into. */
+  private loadedBlock: RowBlock<R> | undefined;
   /**
    * Every indexed tick by key: the row as it was indexed, which tells its list and place. After a
    * load it fills from `loaded`, in the background or at once when first needed (`keyMap`): only
@@ -215,7 +224,7 @@ class TickIndex<R extends { status: string }> {
    */
   private readonly rows = new Map<string, R>();
   /** Ticks of the last load whose keys are not in `rows` yet. */
-  private loaded: BulkRows<R> | undefined;
+  private loaded: BulkRows<R>[] = [];
   private count = 0;
   /**
    * The table the last load read, and its revision then. While its revision is the same, the
@@ -235,18 +244,16 @@ class TickIndex<R extends { status: string }> {
    * the sort only has to confirm) and filled in one go, instead of inserting them one by one (see
    * `list`). They are grouped by instigator and then status, not by list name: both strings are
    * shared by many rows, so finding a tick's list needs neither a new string per tick nor hashing
-   * one.
+   * one. Rows the table holds as loaded in bulk are read through views and noted by position: a
+   * list builds its rows when it is sorted, so a start builds the rows of the lists it pages.
    */
   load(table: TableState<R>): void {
     const { kind } = this;
     this.lists.clear();
     this.unsorted.clear();
     this.rows.clear();
-    const keys = new Array<string>(table.size);
-    const loadedRows = new Array<R>(table.size);
-    let count = 0;
-    const groups = new Map<string, Map<TickStatus, R[]>>();
-    table.forEach((row, key) => {
+    const groups = new Map<string, Map<TickStatus, UnsortedList<R>>>();
+    const listFor = (row: R): UnsortedList<R> => {
       const instigatorId = kind.instigatorOf(row);
       const status = statusOfRecorded(row.status);
       let byStatus = groups.get(instigatorId);
@@ -256,20 +263,32 @@ class TickIndex<R extends { status: string }> {
       }
       let items = byStatus.get(status);
       if (items === undefined) {
-        items = [];
+        items = { rows: [], positions: [] };
         byStatus.set(status, items);
       }
-      items.push(row);
+      return items;
+    };
+    const { keyed, bulk } = table.parts();
+    const keys = new Array<string>(keyed.size);
+    const keyedRows = new Array<R>(keyed.size);
+    let count = 0;
+    keyed.forEach((row, key) => {
+      listFor(row).rows.push(row);
       keys[count] = key;
-      loadedRows[count] = row;
+      keyedRows[count] = row;
       count += 1;
     });
+    this.loaded = count === 0 ? [] : [{ block: arrayRowBlock(keys, keyedRows), keyed: 0 }];
+    this.loadedBlock = bulk?.block;
+    if (bulk !== undefined) {
+      const { block, from } = bulk;
+      for (let at = from; at < block.length; at++) listFor(block.viewAt(at)).positions.push(at);
+      if (from < block.length) this.loaded.push({ block, keyed: from });
+      count += block.length - from;
+    }
     for (const [instigatorId, byStatus] of groups) {
       for (const [status, items] of byStatus) this.unsorted.set(listKey(instigatorId, status), items);
     }
-    keys.length = count;
-    loadedRows.length = count;
-    this.loaded = count === 0 ? undefined : { keys, rows: loadedRows, keyed: 0 };
     this.count = count;
     this.source = { table, revision: table.revision };
   }
@@ -288,10 +307,11 @@ class TickIndex<R extends { status: string }> {
 
   /** Puts loaded ticks into the key map until `deadline`. Returns whether some are left. */
   private fillKeys(deadline: number): boolean {
-    const loaded = this.loaded;
-    if (loaded === undefined) return false;
-    if (keyBulkRows(this.rows, loaded, deadline)) return true;
-    this.loaded = undefined;
+    while (this.loaded.length > 0) {
+      if (keyBulkRows(this.rows, this.loaded[0] as BulkRows<R>, deadline)) return true;
+      this.loaded.shift();
+    }
+    if (this.unsorted.size === 0) this.loadedBlock = undefined;
     return false;
   }
 
@@ -373,8 +393,12 @@ class TickIndex<R extends { status: string }> {
     const items = this.unsorted.get(name);
     if (items === undefined) return this.lists.get(name);
     this.unsorted.delete(name);
+    const { rows, positions } = items;
+    const block = this.loadedBlock;
+    if (block !== undefined) for (const at of positions) rows.push(block.rowAt(at));
+    if (this.unsorted.size === 0 && this.loaded.length === 0) this.loadedBlock = undefined;
     const list = new SortedBlocks<R, Bound>(this.kind.compare);
-    list.assignUnordered(items);
+    list.assignUnordered(rows);
     this.lists.set(name, list);
     return list;
   }
@@ -387,7 +411,7 @@ class TickIndex<R extends { status: string }> {
 
   /** The key map, filled first if a load left it incomplete. */
   private keyMap(): Map<string, R> {
-    if (this.loaded !== undefined) this.fillKeys(Number.POSITIVE_INFINITY);
+    if (this.loaded.length > 0) this.fillKeys(Number.POSITIVE_INFINITY);
     return this.rows;
   }
 
@@ -406,7 +430,7 @@ class TickIndex<R extends { status: string }> {
     // as well, without the index's key map (when the table's own key map is complete).
     const table = this.source?.table;
     const row =
-      this.loaded !== undefined && table !== undefined && this.inStepWith(table) && table.unkeyed === 0
+      this.loaded.length > 0 && table !== undefined && this.inStepWith(table) && table.unkeyed === 0
         ? table.get(cursor)
         : this.keyMap().get(cursor);
     if (row !== undefined) return new Bound(this.kind.timeOf(row), this.kind.keyOf(row));
@@ -423,6 +447,12 @@ class TickIndex<R extends { status: string }> {
   private listOf(row: R): string {
     return listKey(this.kind.instigatorOf(row), statusOfRecorded(row.status));
   }
+}
+
+/** The ticks of one list from a load, in no order: rows, and positions in the loaded block. */
+interface UnsortedList<R> {
+  rows: R[];
+  positions: number[];
 }
 
 function listKey(instigatorId: string, status: TickStatus): string {
