@@ -39,6 +39,11 @@ function expectSame(lazy: TableState<Row>, eager: TableState<Row>): void {
   expect(index).toBe(expected.length);
 }
 
+/** A block whose views are copies of its rows, as a block of decoded columns reads them. */
+function viewingBlock(keys: readonly string[], rows: readonly Row[]): RowBlock<Row> {
+  return { ...arrayRowBlock(keys, rows), viewAt: (index) => ({ n: rows[index]!.n }) };
+}
+
 function bulk(from: number, count: number): { keys: string[]; rows: Row[] } {
   const keys: string[] = [];
   const rows: Row[] = [];
@@ -167,17 +172,26 @@ describe('TableState loaded in bulk', () => {
     const scanned: [string, number][] = [];
     table.scan((row, key) => scanned.push([key, row.n]));
     expect(scanned).toEqual(keys.map((key, index) => [key, rows[index]!.n]));
-    // The first batch was keyed (built); the rest were read as views.
-    expect(built.size).toBe(4096);
-    expect(views.length).toBe(9000 - 4096);
-    const { keyed, bulk: rest } = table.parts();
-    expect([...keyed.keys()]).toEqual(keys.slice(0, 4096));
-    expect(rest?.from).toBe(4096);
-    expect(rest?.block.length).toBe(9000);
-    expect(rest?.block.rowAt(8999)).toBe(rows[8999]);
+    // None was built: each was read through a view.
+    expect(built.size).toBe(0);
+    expect(views.length).toBe(9000);
+    // Keyed rows are held by position until read.
+    const parts = table.parts();
+    expect([...parts.keyed]).toEqual(keys.slice(0, 4096).map((key, index) => [key, index]));
+    expect(parts.from).toBe(4096);
+    expect(parts.block?.length).toBe(9000);
+    expect(parts.block?.rowAt(8999)).toBe(rows[8999]);
+    expect(built.size).toBe(1);
+    // A lookup keys every row, and builds the row it reads.
     expect(table.get('k8000')).toBe(rows[8000]);
+    expect(table.unkeyed).toBe(0);
+    expect(built.size).toBe(2);
+    expect(table.parts().keyed.get('k8000')).toBe(rows[8000]);
+    expect(table.parts().keyed.get('k8001')).toBe(8001);
+    // Keying in the background then builds the rest, and lets the block go.
+    expect(table.keyRows()).toBe(false);
     expect(built.size).toBe(9000);
-    expect(table.parts().bulk).toBeUndefined();
+    expect(table.parts().block).toBeUndefined();
     const again: Row[] = [];
     table.scan((row) => again.push(row));
     expect(again).toEqual(rows);
@@ -269,6 +283,7 @@ describe('TableState loaded in bulk', () => {
           'clear',
           'iterate',
           'iterate',
+          'scan',
           'advance',
           'advance',
           'close',
@@ -278,8 +293,17 @@ describe('TableState loaded in bulk', () => {
             const count = pick([1, 50, 4096, 5000]);
             const batch = bulk(fresh, count);
             fresh += count;
-            lazy.loadDistinct(batch.keys.slice(), batch.rows.slice());
+            if (next() < 0.5) lazy.loadDistinct(batch.keys.slice(), batch.rows.slice());
+            else lazy.loadBlock(viewingBlock(batch.keys, batch.rows));
             for (let i = 0; i < count; i++) eager.load(batch.keys[i]!, batch.rows[i]!);
+            break;
+          }
+          case 'scan': {
+            const scanned: [string, number][] = [];
+            lazy.scan((row, key) => scanned.push([key, row.n]));
+            const expected: [string, number][] = [];
+            eager.forEach((row, key) => expected.push([key, row.n]));
+            expect(scanned).toEqual(expected);
             break;
           }
           case 'set':

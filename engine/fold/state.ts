@@ -30,23 +30,26 @@ export function projectionMutations(): number {
  * back. A long catch-up then keeps neither a log entry nor an old row alive per change.
  *
  * Rows loaded in bulk (`loadBlock`, a published base) are kept as they came, in a `RowBlock`, and
- * are put into the table's key map later: by `keyRows`, a little at a time between other work (the
- * projection store does this after a load), or all at once by the first operation that needs a key
- * looked up (`get`, `has`, `set`, `delete`, `load`, `unload`, `changes`, `rollback`). Until then
- * the table already answers `size`, `values()` and `entries()`, in the order the key map will have,
- * and `scan` reads every row without building it (a block of decoded columns builds a row object
- * only when it is asked for one): filling a map of a million keys and building a million row
- * objects are most of loading a million rows, and nothing that only reads every row waits for them.
+ * are put into the table's key map later, in two steps: first each key with its row's position in
+ * the block, then (in the background only) each position replaced by the row itself. Keys go in by
+ * `keyRows`, a little at a time between other work (the projection store does this after a load),
+ * or all at once by the first operation that needs a key looked up (`get`, `has`, `set`, `delete`,
+ * `load`, `unload`, `changes`, `rollback`); a row is built when it is first read. Until its key is
+ * in, the table already answers `size`, `values()` and `entries()`, in the order the key map will
+ * have, and `scan` reads every row without building any: filling a map of a million keys and
+ * building a million row objects are most of loading a million rows, and nothing that only reads
+ * every row waits for them, nor a lookup for the rows it does not read.
  */
 export class TableState<R extends object> {
-  private readonly rows = new Map<string, R>();
+  /** Rows by key; a number is the position of a row of `loaded.block` not built yet. */
+  private readonly rows = new Map<string, R | number>();
   /**
-   * Rows loaded in bulk that are not all in `rows` yet. The table holds the rows of `rows` followed
-   * by the block's rows (`bulk.block.rowAt(i)`, key `keyAt(i)`) for each i from `bulk.keyed` on;
-   * `rows` holds exactly the block's rows before `bulk.keyed`, in the same order (a bulk load starts
-   * only on an empty table, and any change of a row keys every row first).
+   * The block of the last bulk load, while some of its rows are not in `rows` or not built. The
+   * table holds the rows of `rows` followed by the block's rows from `loaded.keyed` on; while some
+   * are not keyed, `rows` holds exactly the block's rows before `loaded.keyed`, in the same order
+   * (a bulk load starts only on an empty table, and any change of a row keys every row first).
    */
-  private bulk: BulkRows<R> | undefined;
+  private loaded: LoadedBlock<R> | undefined;
   /** Iterators reading the bulk block, moved onto `rows` once it holds every bulk row. */
   private readonly readers = new Set<BulkReader<R>>();
   private revisionCount = 0;
@@ -70,7 +73,7 @@ export class TableState<R extends object> {
   private lastRow: R | undefined;
 
   get size(): number {
-    return this.rows.size + (this.bulk === undefined ? 0 : this.bulk.block.length - this.bulk.keyed);
+    return this.rows.size + this.unkeyed;
   }
 
   /**
@@ -90,8 +93,13 @@ export class TableState<R extends object> {
 
   get(key: string): R | undefined {
     if (key === this.lastKey) return this.lastRow;
-    if (this.bulk !== undefined) this.keyRows();
-    const row = this.rows.get(key);
+    if (this.unkeyed > 0) this.keyAll();
+    let row = this.rows.get(key);
+    if (typeof row === 'number') {
+      row = (this.loaded as LoadedBlock<R>).block.rowAt(row);
+      // The same key and row: the map keeps its order, and the table has not changed.
+      this.rows.set(key, row);
+    }
     this.lastKey = key;
     this.lastRow = row;
     return row;
@@ -102,7 +110,7 @@ export class TableState<R extends object> {
   }
 
   set(key: string, row: R): void {
-    if (this.bulk !== undefined) this.keyRows();
+    if (this.unkeyed > 0) this.keyAll();
     if (this.tracking) this.log(key);
     this.rows.set(key, row);
     this.changedRows();
@@ -134,14 +142,25 @@ export class TableState<R extends object> {
     this.undoRows.push(this.get(key));
   }
 
+  /** The row a value of the key map stands for (a position is built, without changing the map). */
+  private rowOf(value: R | number): R {
+    return typeof value === 'number' ? (this.loaded as LoadedBlock<R>).block.rowAt(value) : value;
+  }
+
   /** Every row (any order). */
   values(): IterableIterator<R> {
-    return this.iterator(rowOf, (_key, row) => row);
+    return this.iterator(
+      (entry) => this.rowOf(entry[1]),
+      (_key, row) => row,
+    );
   }
 
   /** Every `[key, row]` (any order). */
   entries(): IterableIterator<[string, R]> {
-    return this.iterator(entryOf, (key, row) => [key, row]);
+    return this.iterator(
+      (entry) => (typeof entry[1] === 'number' ? [entry[0], this.rowOf(entry[1])] : (entry as [string, R])),
+      (key, row) => [key, row],
+    );
   }
 
   /**
@@ -149,11 +168,12 @@ export class TableState<R extends object> {
    * per row (for reading every row of a large table). `visit` must not change the table.
    */
   forEach(visit: (row: R, key: string) => void): void {
-    this.rows.forEach(visit);
-    const bulk = this.bulk;
-    if (bulk === undefined) return;
-    const { block } = bulk;
-    for (let index = bulk.keyed; index < block.length; index++) visit(block.rowAt(index), block.keyAt(index));
+    this.rows.forEach((value, key) => visit(this.rowOf(value), key));
+    const loaded = this.loaded;
+    if (loaded === undefined) return;
+    const { block } = loaded;
+    for (let index = loaded.keyed; index < block.length; index++)
+      visit(block.rowAt(index), block.keyAt(index));
   }
 
   /**
@@ -163,26 +183,26 @@ export class TableState<R extends object> {
    * a few fields of every row of a table loaded in bulk this way builds none of its rows.
    */
   scan(visit: (row: R, key: string) => void): void {
-    this.rows.forEach(visit);
-    const bulk = this.bulk;
-    if (bulk === undefined) return;
-    const { block } = bulk;
-    for (let index = bulk.keyed; index < block.length; index++)
+    const loaded = this.loaded;
+    if (loaded === undefined) {
+      this.rows.forEach(visit as (value: R | number, key: string) => void);
+      return;
+    }
+    const { block } = loaded;
+    this.rows.forEach((value, key) => visit(typeof value === 'number' ? block.viewAt(value) : value, key));
+    for (let index = loaded.keyed; index < block.length; index++)
       visit(block.viewAt(index), block.keyAt(index));
   }
 
   /**
    * The rows as the table holds them, for an index built over every row without building rows
-   * loaded in bulk: `keyed`, the key map (read only; it changes as the table does), followed by
-   * the rows of `bulk.block` from `bulk.from` on. The block is not changed by the table (rows are
-   * added to a table loaded in bulk in a new block), so positions in it stay valid.
+   * loaded in bulk: `keyed`, the key map (read only; it changes as the table does), in which a
+   * number is the position of a row in `block` (build it with `block.rowAt`), followed by the rows
+   * of `block` from `from` on. The table never changes a block, so positions in it stay valid.
    */
-  parts(): { keyed: ReadonlyMap<string, R>; bulk: { block: RowBlock<R>; from: number } | undefined } {
-    const bulk = this.bulk;
-    return {
-      keyed: this.rows,
-      bulk: bulk === undefined ? undefined : { block: bulk.block, from: bulk.keyed },
-    };
+  parts(): { keyed: ReadonlyMap<string, R | number>; block: RowBlock<R> | undefined; from: number } {
+    const loaded = this.loaded;
+    return { keyed: this.rows, block: loaded?.block, from: loaded?.keyed ?? 0 };
   }
 
   /** Whether the undo log was dropped since the last commit (see the class comment). */
@@ -204,13 +224,14 @@ export class TableState<R extends object> {
   /** Rows changed since the last commit: each changed key once, with its row then and now. */
   *changes(): IterableIterator<{ key: string; before: R | undefined; after: R | undefined }> {
     this.assertLogged('changes');
-    if (this.undoKeys.length > 0 && this.bulk !== undefined) this.keyRows();
+    if (this.undoKeys.length > 0 && this.unkeyed > 0) this.keyAll();
     const seen = new Set<string>();
     for (let index = 0; index < this.undoKeys.length; index++) {
       const key = this.undoKeys[index]!;
       if (seen.has(key)) continue;
       seen.add(key);
-      yield { key, before: this.undoRows[index], after: this.rows.get(key) };
+      const after = this.rows.get(key);
+      yield { key, before: this.undoRows[index], after: after === undefined ? undefined : this.rowOf(after) };
     }
   }
 
@@ -221,7 +242,7 @@ export class TableState<R extends object> {
   rollback(): void {
     this.assertLogged('rollback');
     if (this.undoKeys.length > 0) {
-      if (this.bulk !== undefined) this.keyRows();
+      if (this.unkeyed > 0) this.keyAll();
       this.changedRows();
     }
     // Newest first, so each key ends as it was before its first change.
@@ -236,7 +257,7 @@ export class TableState<R extends object> {
 
   /** Loads a row without recording a change (used when reading published files). */
   load(key: string, row: R): void {
-    if (this.bulk !== undefined) this.keyRows();
+    if (this.unkeyed > 0) this.keyAll();
     this.rows.set(key, row);
     this.changedRows();
     this.lastKey = undefined;
@@ -265,11 +286,12 @@ export class TableState<R extends object> {
     this.changedRows();
     this.lastKey = undefined;
     this.lastRow = undefined;
-    if (this.bulk !== undefined) {
-      // Readers reach the block through `bulk`, and positions in the old block stay valid.
-      this.bulk.block = concatRowBlocks(this.bulk.block, block);
+    const loaded = this.loaded;
+    if (loaded !== undefined && loaded.keyed < loaded.block.length) {
+      // Readers reach the block through `loaded`; positions in the old block are the same in the new.
+      loaded.block = concatRowBlocks(loaded.block, block);
     } else if (this.rows.size === 0) {
-      this.bulk = { block, keyed: 0 };
+      this.loaded = { block, keyed: 0, building: undefined };
     } else {
       for (let index = 0; index < block.length; index++)
         this.rows.set(block.keyAt(index), block.rowAt(index));
@@ -278,19 +300,51 @@ export class TableState<R extends object> {
 
   /** Rows loaded in bulk that are not in the key map yet (see `keyRows`). */
   get unkeyed(): number {
-    return this.bulk === undefined ? 0 : this.bulk.block.length - this.bulk.keyed;
+    const loaded = this.loaded;
+    return loaded === undefined ? 0 : loaded.block.length - loaded.keyed;
   }
 
   /**
-   * Puts rows loaded in bulk into the key map, in load order: all of them, or batches until
-   * `deadline` (a `performance.now()` time). Returns whether some are left. Changes no row: it is
-   * the work every key lookup would otherwise do first, done ahead of time.
+   * Does what a bulk load left for later, in load order, until `deadline` (a `performance.now()`
+   * time; all of it by default): puts the rows loaded in bulk into the key map, then builds the
+   * rows the map holds by position, after which the table lets the block go. Returns whether some
+   * is left. Changes no row: it is the work lookups would otherwise do when they first need it.
    */
   keyRows(deadline = Number.POSITIVE_INFINITY): boolean {
-    const bulk = this.bulk;
-    if (bulk === undefined) return false;
-    if (keyBulkRows(this.rows, bulk, deadline)) return true;
-    this.bulk = undefined;
+    const loaded = this.loaded;
+    if (loaded === undefined) return false;
+    if (loaded.keyed < loaded.block.length) {
+      if (this.keyPositions(loaded, deadline)) return true;
+      if (performance.now() >= deadline) return true;
+    }
+    loaded.building ??= this.rows.entries();
+    const { block, building } = loaded;
+    for (;;) {
+      for (let count = 0; count < KEY_BATCH; count++) {
+        const entry = building.next();
+        if (entry.done === true) {
+          if (this.loaded === loaded) this.loaded = undefined;
+          return false;
+        }
+        const [key, value] = entry.value;
+        if (typeof value === 'number') this.rows.set(key, block.rowAt(value));
+      }
+      if (performance.now() >= deadline) return true;
+    }
+  }
+
+  /** Puts every row loaded in bulk into the key map (by position), as a lookup needs. */
+  private keyAll(): void {
+    const loaded = this.loaded;
+    if (loaded !== undefined) this.keyPositions(loaded, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * Puts the keys of the rows loaded in bulk into the key map, with their positions, until
+   * `deadline`. Returns whether some are left.
+   */
+  private keyPositions(loaded: LoadedBlock<R>, deadline: number): boolean {
+    if (keyBlockPositions(this.rows, loaded, deadline)) return true;
     // The key map now holds the bulk rows in bulk order: an iterator reading the block continues
     // on the map from the same place, and sees any change made from now on as a map iterator does.
     for (const reader of this.readers) {
@@ -304,7 +358,7 @@ export class TableState<R extends object> {
 
   /** Removes a row without recording a change (used when applying published tombstones). */
   unload(key: string): void {
-    if (this.bulk !== undefined) this.keyRows();
+    if (this.unkeyed > 0) this.keyAll();
     this.rows.delete(key);
     this.changedRows();
     this.lastKey = undefined;
@@ -314,7 +368,7 @@ export class TableState<R extends object> {
   /** Removes every row and forgets the undo log. */
   clear(): void {
     this.rows.clear();
-    this.bulk = undefined;
+    this.loaded = undefined;
     // Like map iterators over a cleared map, iterators under way see only rows added from now on.
     for (const reader of this.readers) reader.rest = this.entries();
     this.readers.clear();
@@ -331,15 +385,15 @@ export class TableState<R extends object> {
    * row of a table loaded in bulk is read at start-up, several times.
    */
   private iterator<T>(
-    pick: (entry: [string, R]) => T,
+    pick: (entry: [string, R | number]) => T,
     pickBulk: (key: string, row: R) => T,
   ): IterableIterator<T> {
-    let entries: Iterator<[string, R]> | undefined = this.rows.entries();
+    let entries: Iterator<[string, R | number]> | undefined = this.rows.entries();
     /** In the map phase: the bulk rows met in the map so far (of `counted`, the bulk then). */
-    let counted: BulkRows<R> | undefined;
+    let counted: LoadedBlock<R> | undefined;
     let index = 0;
     /** In the bulk phase: the bulk read and where. */
-    let bulk: BulkRows<R> | undefined;
+    let bulk: LoadedBlock<R> | undefined;
     let reader: BulkReader<R> | undefined;
     /** After the bulk phase, when the bulk rows were keyed (or cleared) under it: where it went on. */
     let rest: Iterator<[string, R]> | undefined;
@@ -356,8 +410,8 @@ export class TableState<R extends object> {
         if (entries !== undefined) {
           const entry = entries.next();
           if (entry.done !== true) {
-            const current = this.bulk;
-            if (current !== undefined) {
+            const current = this.loaded;
+            if (current !== undefined && current.keyed < current.block.length) {
               if (current !== counted) {
                 counted = current;
                 index = 0;
@@ -368,8 +422,8 @@ export class TableState<R extends object> {
             return { done: false, value: pick(entry.value) };
           }
           entries = undefined;
-          bulk = this.bulk;
-          if (bulk === undefined) return stop();
+          bulk = this.loaded;
+          if (bulk === undefined || bulk.keyed >= bulk.block.length) return stop();
           reader = { index: bulk === counted ? index : 0, rest: undefined };
           this.readers.add(reader);
         }
@@ -388,7 +442,7 @@ export class TableState<R extends object> {
         }
         if (rest !== undefined) {
           const entry = rest.next();
-          if (entry.done !== true) return { done: false, value: pick(entry.value) };
+          if (entry.done !== true) return { done: false, value: pickBulk(entry.value[0], entry.value[1]) };
         }
         return stop();
       },
@@ -412,14 +466,6 @@ export class TableState<R extends object> {
       throw new Error(`${operation} needs the undo log, which was dropped after ${this.undoLimit} changes`);
     }
   }
-}
-
-function rowOf<R>(entry: [string, R]): R {
-  return entry[1];
-}
-
-function entryOf<R>(entry: [string, R]): [string, R] {
-  return entry;
 }
 
 /**
@@ -495,23 +541,33 @@ function partsOf<R>(block: RowBlock<R>): readonly RowBlock<R>[] {
   return 'parts' in block ? (block as ConcatRowBlock<R>).parts : [block];
 }
 
-/** Rows loaded in bulk (see `TableState`): the first `keyed` of the block are in the key map so far. */
+/** Rows loaded in bulk: the first `keyed` of the block are in a key map so far. */
 export interface BulkRows<R> {
   block: RowBlock<R>;
   keyed: number;
 }
 
+/** The bulk rows of a table (see `TableState`), and where it is in building the rows it keyed. */
+interface LoadedBlock<R> extends BulkRows<R> {
+  building: Iterator<[string, R | number]> | undefined;
+}
+
 /**
- * Puts the block's rows under their keys into `map`, from `bulk.keyed` on, in batches until
- * `deadline` (a `performance.now()` time), advancing `bulk.keyed`. Returns whether some are left.
+ * Puts the keys of the block's rows into `map`, each with its row's position in the block, from
+ * `bulk.keyed` on, in batches until `deadline` (a `performance.now()` time), advancing
+ * `bulk.keyed`. Returns whether some are left.
  */
-export function keyBulkRows<R>(map: Map<string, R>, bulk: BulkRows<R>, deadline: number): boolean {
+export function keyBlockPositions<R>(
+  map: Map<string, R | number>,
+  bulk: BulkRows<R>,
+  deadline: number,
+): boolean {
   const { block } = bulk;
   const { length } = block;
   let index = bulk.keyed;
   while (index < length) {
     const end = Math.min(length, index + KEY_BATCH);
-    for (; index < end; index++) map.set(block.keyAt(index), block.rowAt(index));
+    for (; index < end; index++) map.set(block.keyAt(index), index);
     if (index < length && performance.now() >= deadline) break;
   }
   bulk.keyed = index;

@@ -1,8 +1,7 @@
 import { invalidInput } from '../errors.js';
 import {
-  arrayRowBlock,
   type BulkRows,
-  keyBulkRows,
+  keyBlockPositions,
   type ProjectionTables,
   type RowBlock,
   type TableState,
@@ -215,16 +214,23 @@ class TickIndex<R extends { status: string }> {
    * order every schedule's ticks before its first page.
    */
   private readonly unsorted = new Map<string, UnsortedList<R>>();
-  /** The block of rows loaded in bulk the last load read, which unsorted lists point into. */
+  /**
+   * The block of rows loaded in bulk of the table the last load read: positions in unsorted lists
+   * and in `rows` are positions in it.
+   */
   private loadedBlock: RowBlock<R> | undefined;
   /**
-   * Every indexed tick by key: the row as it was indexed, which tells its list and place. After a
-   * load it fills from `loaded`, in the background or at once when first needed (`keyMap`): only
-   * a change to the index or a cursor needs it, and the first page need not wait for it.
+   * Every indexed tick by key: the row as it was indexed (or its position in `loadedBlock`), which
+   * tells its list and place. After a load it fills from `loaded`, in the background or at once
+   * when first needed (`keyMap`): only a change to the index or a cursor needs it, and the first
+   * page need not wait for it.
    */
-  private readonly rows = new Map<string, R>();
-  /** Ticks of the last load whose keys are not in `rows` yet. */
-  private loaded: BulkRows<R>[] = [];
+  private readonly rows = new Map<string, R | number>();
+  /** Ticks of the last load whose keys are not in `rows` yet: those the table had keyed, then the rest. */
+  private loaded: { keyed: KeyedTicks<R> | undefined; bulk: BulkRows<R> | undefined } = {
+    keyed: undefined,
+    bulk: undefined,
+  };
   private count = 0;
   /**
    * The table the last load read, and its revision then. While its revision is the same, the
@@ -268,23 +274,25 @@ class TickIndex<R extends { status: string }> {
       }
       return items;
     };
-    const { keyed, bulk } = table.parts();
+    const { keyed, block, from } = table.parts();
     const keys = new Array<string>(keyed.size);
-    const keyedRows = new Array<R>(keyed.size);
+    const values = new Array<R | number>(keyed.size);
     let count = 0;
-    keyed.forEach((row, key) => {
-      listFor(row).rows.push(row);
+    keyed.forEach((value, key) => {
+      if (typeof value === 'number') listFor((block as RowBlock<R>).viewAt(value)).positions.push(value);
+      else listFor(value).rows.push(value);
       keys[count] = key;
-      keyedRows[count] = row;
+      values[count] = value;
       count += 1;
     });
-    this.loaded = count === 0 ? [] : [{ block: arrayRowBlock(keys, keyedRows), keyed: 0 }];
-    this.loadedBlock = bulk?.block;
-    if (bulk !== undefined) {
-      const { block, from } = bulk;
+    this.loadedBlock = block;
+    this.loaded = {
+      keyed: count === 0 ? undefined : { keys, values, done: 0 },
+      bulk: block === undefined || from >= block.length ? undefined : { block, keyed: from },
+    };
+    if (block !== undefined) {
       for (let at = from; at < block.length; at++) listFor(block.viewAt(at)).positions.push(at);
-      if (from < block.length) this.loaded.push({ block, keyed: from });
-      count += block.length - from;
+      count += Math.max(0, block.length - from);
     }
     for (const [instigatorId, byStatus] of groups) {
       for (const [status, items] of byStatus) this.unsorted.set(listKey(instigatorId, status), items);
@@ -307,18 +315,35 @@ class TickIndex<R extends { status: string }> {
 
   /** Puts loaded ticks into the key map until `deadline`. Returns whether some are left. */
   private fillKeys(deadline: number): boolean {
-    while (this.loaded.length > 0) {
-      if (keyBulkRows(this.rows, this.loaded[0] as BulkRows<R>, deadline)) return true;
-      this.loaded.shift();
+    const { keyed, bulk } = this.loaded;
+    if (keyed !== undefined) {
+      const { keys, values } = keyed;
+      let index = keyed.done;
+      while (index < keys.length) {
+        const end = Math.min(keys.length, index + 4096);
+        for (; index < end; index++) this.rows.set(keys[index]!, values[index]!);
+        if (index < keys.length && performance.now() >= deadline) break;
+      }
+      keyed.done = index;
+      if (index < keys.length) return true;
+      this.loaded.keyed = undefined;
     }
-    if (this.unsorted.size === 0) this.loadedBlock = undefined;
+    if (bulk !== undefined) {
+      if (keyBlockPositions(this.rows, bulk, deadline)) return true;
+      this.loaded.bulk = undefined;
+    }
     return false;
+  }
+
+  /** The row a value of the key map stands for. */
+  private indexedRow(value: R | number | undefined): R | undefined {
+    return typeof value === 'number' ? (this.loadedBlock as RowBlock<R>).rowAt(value) : value;
   }
 
   /** Moves the tick `key` to where `row`, its row now (undefined: deleted), belongs. */
   refresh(key: string, row: R | undefined): void {
     const rows = this.keyMap();
-    const indexed = rows.get(key);
+    const indexed = this.indexedRow(rows.get(key));
     if (indexed === row) return;
     this.source = undefined;
     if (indexed !== undefined) {
@@ -396,7 +421,6 @@ class TickIndex<R extends { status: string }> {
     const { rows, positions } = items;
     const block = this.loadedBlock;
     if (block !== undefined) for (const at of positions) rows.push(block.rowAt(at));
-    if (this.unsorted.size === 0 && this.loaded.length === 0) this.loadedBlock = undefined;
     const list = new SortedBlocks<R, Bound>(this.kind.compare);
     list.assignUnordered(rows);
     this.lists.set(name, list);
@@ -410,8 +434,8 @@ class TickIndex<R extends { status: string }> {
   }
 
   /** The key map, filled first if a load left it incomplete. */
-  private keyMap(): Map<string, R> {
-    if (this.loaded.length > 0) this.fillKeys(Number.POSITIVE_INFINITY);
+  private keyMap(): Map<string, R | number> {
+    this.fillKeys(Number.POSITIVE_INFINITY);
     return this.rows;
   }
 
@@ -427,12 +451,12 @@ class TickIndex<R extends { status: string }> {
 
   private cursorPosition(cursor: string): Bound {
     // In step with its table the index holds the table's rows, so the table can tell a tick's place
-    // as well, without the index's key map (when the table's own key map is complete).
+    // as well, without the index's key map (the table's own keys are filled anyway).
     const table = this.source?.table;
     const row =
-      this.loaded.length > 0 && table !== undefined && this.inStepWith(table) && table.unkeyed === 0
+      table !== undefined && this.inStepWith(table)
         ? table.get(cursor)
-        : this.keyMap().get(cursor);
+        : this.indexedRow(this.keyMap().get(cursor));
     if (row !== undefined) return new Bound(this.kind.timeOf(row), this.kind.keyOf(row));
     const seconds = /:(\d{1,12})$/.exec(cursor)?.[1];
     if (seconds === undefined) {
@@ -447,6 +471,14 @@ class TickIndex<R extends { status: string }> {
   private listOf(row: R): string {
     return listKey(this.kind.instigatorOf(row), statusOfRecorded(row.status));
   }
+}
+
+/** Keys and key-map values (rows, or positions in the loaded block) a load copied from its table. */
+interface KeyedTicks<R> {
+  keys: string[];
+  values: (R | number)[];
+  /** How many of them are in the index's key map. */
+  done: number;
 }
 
 /** The ticks of one list from a load, in no order: rows, and positions in the loaded block. */
