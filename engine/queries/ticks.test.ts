@@ -368,6 +368,18 @@ describe('tick history over ticks loaded in bulk', () => {
     // The lists of big:one (a third of the ticks), and no row of big:two.
     expect(built()).toBe(Math.ceil(20_000 / 3));
     expect(bulk.tables.scheduleTicks.unkeyed).toBe(20_000);
+    // A cursor that is a tick of the instigator is placed in its lists, with no key looked up.
+    const cursorPage = query({
+      instigatorId: 'big:one',
+      cursor: `big:one:${START / 1000 + (3000 ^ 5)}`,
+      limit: 30,
+    });
+    const paged = lazy.page(bulk.tables, cursorPage);
+    expect(paged).toHaveLength(30);
+    expect(paged.map((tick) => tick.row)).toEqual(
+      eager.page(keyed.tables, cursorPage).map((tick) => tick.row),
+    );
+    expect(bulk.tables.scheduleTicks.unkeyed).toBe(20_000);
     const pages = queries.map((q) => lazy.page(bulk.tables, q));
     pages.forEach((page, index) => {
       expect(page.map((tick) => tick.row)).toEqual(

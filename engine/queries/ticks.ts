@@ -443,13 +443,23 @@ class TickIndex<R extends { status: string }> {
   private upperBound(query: TickHistoryQuery): Bound | undefined {
     let bound = query.beforeMs === undefined ? undefined : new Bound(query.beforeMs, '');
     if (query.cursor !== undefined && query.cursor !== '') {
-      const at = this.cursorPosition(query.cursor);
+      const at = this.cursorPosition(query.cursor, query.instigatorId);
       if (bound === undefined || comparePlaces(at.timeMs, at.key, bound.timeMs, bound.key) < 0) bound = at;
     }
     return bound;
   }
 
-  private cursorPosition(cursor: string): Bound {
+  /**
+   * Where the tick `cursor` is (or was, for an expired tick whose id ends in its time). The tick is
+   * first looked for in the instigator's own lists at the time its id ends in, which every cron
+   * tick and poll evaluation id does: that costs a search in each list and no key lookup, so paging
+   * right after a start does not wait for a million keys to be filled.
+   */
+  private cursorPosition(cursor: string, instigatorId: string): Bound {
+    const seconds = /:(\d{1,12})$/.exec(cursor)?.[1];
+    const listed =
+      seconds === undefined ? undefined : this.findListed(instigatorId, cursor, Number(seconds) * 1000);
+    if (listed !== undefined) return new Bound(this.kind.timeOf(listed), cursor);
     // In step with its table the index holds the table's rows, so the table can tell a tick's place
     // as well, without the index's key map (the table's own keys are filled anyway).
     const table = this.source?.table;
@@ -458,7 +468,6 @@ class TickIndex<R extends { status: string }> {
         ? table.get(cursor)
         : this.indexedRow(this.keyMap().get(cursor));
     if (row !== undefined) return new Bound(this.kind.timeOf(row), this.kind.keyOf(row));
-    const seconds = /:(\d{1,12})$/.exec(cursor)?.[1];
     if (seconds === undefined) {
       throw invalidInput(
         `unreadable tick cursor ${JSON.stringify(cursor.slice(0, 200))}: pass the id of the last tick of the previous page`,
@@ -466,6 +475,19 @@ class TickIndex<R extends { status: string }> {
       );
     }
     return new Bound(Number(seconds) * 1000, '');
+  }
+
+  /** The indexed tick `key` of `instigatorId` at `timeMs`, if one of its lists holds it there. */
+  private findListed(instigatorId: string, key: string, timeMs: number): R | undefined {
+    // Just after the tick's own place: the first tick below is the tick, if it is there.
+    const after = new Bound(timeMs, `${key}\u0000`);
+    for (const status of TICK_STATUSES) {
+      const list = this.list(listKey(instigatorId, status));
+      if (list === undefined) continue;
+      const below = list.descendingBefore(after).next();
+      if (below.done !== true && this.kind.keyOf(below.value) === key) return below.value;
+    }
+    return undefined;
   }
 
   private listOf(row: R): string {
