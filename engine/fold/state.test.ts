@@ -302,7 +302,9 @@ describe('TableState loaded in bulk', () => {
             const scanned: [string, number][] = [];
             lazy.scan((row, key) => scanned.push([key, row.n]));
             const expected: [string, number][] = [];
-            eager.forEach((row, key) => expected.push([key, row.n]));
+            eager.forEach((row, key) => {
+              expected.push([key, row.n]);
+            });
             expect(scanned).toEqual(expected);
             break;
           }

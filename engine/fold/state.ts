@@ -3,8 +3,8 @@ import { type RowOf, TABLE_NAMES, TABLES, type TableName } from '../projections/
 /** Changes a table logs for rollback and delta publishing before it drops its log (`overflowed`). */
 export const DEFAULT_UNDO_LIMIT = 100_000;
 
-/** Bulk rows keyed between two looks at the clock (see `TableState.keyRows`). */
-const KEY_BATCH = 4096;
+/** Bulk rows keyed (or built) between two looks at the clock (see `TableState.keyRows`). */
+export const KEY_BATCH = 4096;
 
 let mutations = 0;
 
@@ -168,7 +168,9 @@ export class TableState<R extends object> {
    * per row (for reading every row of a large table). `visit` must not change the table.
    */
   forEach(visit: (row: R, key: string) => void): void {
-    this.rows.forEach((value, key) => visit(this.rowOf(value), key));
+    this.rows.forEach((value, key) => {
+      visit(this.rowOf(value), key);
+    });
     const loaded = this.loaded;
     if (loaded === undefined) return;
     const { block } = loaded;
@@ -189,7 +191,9 @@ export class TableState<R extends object> {
       return;
     }
     const { block } = loaded;
-    this.rows.forEach((value, key) => visit(typeof value === 'number' ? block.viewAt(value) : value, key));
+    this.rows.forEach((value, key) => {
+      visit(typeof value === 'number' ? block.viewAt(value) : value, key);
+    });
     for (let index = loaded.keyed; index < block.length; index++)
       visit(block.viewAt(index), block.keyAt(index));
   }

@@ -1,6 +1,7 @@
 import { invalidInput } from '../errors.js';
 import {
   type BulkRows,
+  KEY_BATCH,
   keyBlockPositions,
   type ProjectionTables,
   type RowBlock,
@@ -219,6 +220,8 @@ class TickIndex<R extends { status: string }> {
    * and in `rows` are positions in it.
    */
   private loadedBlock: RowBlock<R> | undefined;
+  /** Where `keyLoaded` is in replacing the positions in `rows` by rows, once everything is keyed. */
+  private resolving: Iterator<[string, R | number]> | undefined;
   /**
    * Every indexed tick by key: the row as it was indexed (or its position in `loadedBlock`), which
    * tells its list and place. After a load it fills from `loaded`, in the background or at once
@@ -286,6 +289,7 @@ class TickIndex<R extends { status: string }> {
       count += 1;
     });
     this.loadedBlock = block;
+    this.resolving = undefined;
     this.loaded = {
       keyed: count === 0 ? undefined : { keys, values, done: 0 },
       bulk: block === undefined || from >= block.length ? undefined : { block, keyed: from },
@@ -303,14 +307,32 @@ class TickIndex<R extends { status: string }> {
 
   /**
    * Does what the last load left for later until `deadline` (a `performance.now()` time): sorts the
-   * lists not sorted yet, then puts the loaded ticks into the key map. Returns whether some is left.
+   * lists not sorted yet (which builds their rows), puts the loaded ticks into the key map, then
+   * replaces the positions it holds by those rows and lets the loaded block go. Returns whether
+   * some is left.
    */
   keyLoaded(deadline: number): boolean {
     for (const name of this.unsorted.keys()) {
       this.list(name);
       if (performance.now() >= deadline) return true;
     }
-    return this.fillKeys(deadline);
+    if (this.fillKeys(deadline)) return true;
+    const block = this.loadedBlock;
+    if (block === undefined) return false;
+    this.resolving ??= this.rows.entries();
+    for (;;) {
+      for (let count = 0; count < KEY_BATCH; count++) {
+        const entry = this.resolving.next();
+        if (entry.done === true) {
+          this.resolving = undefined;
+          this.loadedBlock = undefined;
+          return false;
+        }
+        const [key, value] = entry.value;
+        if (typeof value === 'number') this.rows.set(key, block.rowAt(value));
+      }
+      if (performance.now() >= deadline) return true;
+    }
   }
 
   /** Puts loaded ticks into the key map until `deadline`. Returns whether some are left. */
@@ -320,7 +342,7 @@ class TickIndex<R extends { status: string }> {
       const { keys, values } = keyed;
       let index = keyed.done;
       while (index < keys.length) {
-        const end = Math.min(keys.length, index + 4096);
+        const end = Math.min(keys.length, index + KEY_BATCH);
         for (; index < end; index++) this.rows.set(keys[index]!, values[index]!);
         if (index < keys.length && performance.now() >= deadline) break;
       }
