@@ -503,7 +503,10 @@ export class ProjectionStore {
     if (this.replaced === undefined) return;
     for (const name of TABLE_NAMES) {
       const keys = this.replacedKeys(name) as Set<string>;
-      for (const [key] of this.state.tables[name].entries()) keys.add(key);
+      // `scan`: only the keys are needed, so rows still held as loaded are not built for them.
+      (this.state.tables[name] as TableState<object>).scan((_row, key) => {
+        keys.add(key);
+      });
     }
   }
 
