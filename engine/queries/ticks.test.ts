@@ -229,7 +229,6 @@ describe('tick history', () => {
     }) as ProjectionTables;
 
     const middle = `big:one:${START / 1000 + 125_000}`;
-    const started = performance.now();
     const page = history.page(counted, {
       instigationType: 'SCHEDULE',
       instigatorId: 'big:one',
@@ -237,12 +236,10 @@ describe('tick history', () => {
       cursor: middle,
       limit: 25,
     });
-    const elapsed = performance.now() - started;
     expect(page.map(tickIdOf)).toEqual(
       Array.from({ length: 25 }, (_, n) => `big:one:${START / 1000 + 124_990 - n * 10}`),
     );
     expect(rowsRead).toBe(25);
-    expect(elapsed).toBeLessThan(50);
 
     // A new tick arrives through the change feed and is on the first page at once.
     const fresh = row('big:one', 500_000);

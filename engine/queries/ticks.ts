@@ -392,10 +392,8 @@ class TickIndex<R extends { status: string }> {
   page(query: TickHistoryQuery): R[] {
     const { kind } = this;
     const bound = this.upperBound(query);
-    const statuses =
-      query.statuses === undefined || query.statuses.length === 0 ? TICK_STATUSES : query.statuses;
     const cursors: { iterator: Iterator<R>; head: R | undefined }[] = [];
-    for (const status of new Set(statuses)) {
+    for (const status of pageStatuses(query)) {
       const list = this.list(listKey(query.instigatorId, status));
       if (list === undefined) continue;
       const iterator = list.descendingBefore(bound);
@@ -465,7 +463,7 @@ class TickIndex<R extends { status: string }> {
   private upperBound(query: TickHistoryQuery): Bound | undefined {
     let bound = query.beforeMs === undefined ? undefined : new Bound(query.beforeMs, '');
     if (query.cursor !== undefined && query.cursor !== '') {
-      const at = this.cursorPosition(query.cursor, query.instigatorId);
+      const at = this.cursorPosition({ ...query, cursor: query.cursor });
       if (bound === undefined || comparePlaces(at.timeMs, at.key, bound.timeMs, bound.key) < 0) bound = at;
     }
     return bound;
@@ -477,10 +475,10 @@ class TickIndex<R extends { status: string }> {
    * tick and poll evaluation id does: that costs a search in each list and no key lookup, so paging
    * right after a start does not wait for a million keys to be filled.
    */
-  private cursorPosition(cursor: string, instigatorId: string): Bound {
+  private cursorPosition(query: TickHistoryQuery & { cursor: string }): Bound {
+    const { cursor } = query;
     const seconds = /:(\d{1,12})$/.exec(cursor)?.[1];
-    const listed =
-      seconds === undefined ? undefined : this.findListed(instigatorId, cursor, Number(seconds) * 1000);
+    const listed = seconds === undefined ? undefined : this.findListed(query, Number(seconds) * 1000);
     if (listed !== undefined) return new Bound(this.kind.timeOf(listed), cursor);
     // In step with its table the index holds the table's rows, so the table can tell a tick's place
     // as well, without the index's key map (the table's own keys are filled anyway).
@@ -499,12 +497,16 @@ class TickIndex<R extends { status: string }> {
     return new Bound(Number(seconds) * 1000, '');
   }
 
-  /** The indexed tick `key` of `instigatorId` at `timeMs`, if one of its lists holds it there. */
-  private findListed(instigatorId: string, key: string, timeMs: number): R | undefined {
+  /**
+   * The indexed tick that is the query's cursor, if it is at `timeMs` in one of the lists the page
+   * reads (the last tick of the previous page, with the same filter, is).
+   */
+  private findListed(query: TickHistoryQuery & { cursor: string }, timeMs: number): R | undefined {
+    const key = query.cursor;
     // Just after the tick's own place: the first tick below is the tick, if it is there.
     const after = new Bound(timeMs, `${key}\u0000`);
-    for (const status of TICK_STATUSES) {
-      const list = this.list(listKey(instigatorId, status));
+    for (const status of pageStatuses(query)) {
+      const list = this.list(listKey(query.instigatorId, status));
       if (list === undefined) continue;
       const below = list.descendingBefore(after).next();
       if (below.done !== true && this.kind.keyOf(below.value) === key) return below.value;
@@ -529,6 +531,13 @@ interface KeyedTicks<R> {
 interface UnsortedList<R> {
   rows: R[];
   positions: number[];
+}
+
+/** The statuses a page reads, each once. */
+function pageStatuses(query: TickHistoryQuery): ReadonlySet<TickStatus> {
+  return new Set(
+    query.statuses === undefined || query.statuses.length === 0 ? TICK_STATUSES : query.statuses,
+  );
 }
 
 function listKey(instigatorId: string, status: TickStatus): string {
