@@ -26,16 +26,20 @@ type ColumnWriter = (
   json: (value: unknown) => string,
 ) => void;
 
-const columnWriters = new WeakMap<TableDef<object>, ColumnWriter>();
-
-function columnWriterOf(def: TableDef<object>): ColumnWriter {
-  let writer = columnWriters.get(def);
-  if (writer === undefined) {
-    writer = compileColumnWriter(def);
-    columnWriters.set(def, writer);
-  }
-  return writer;
+/** `compile(def)`, compiled once per table definition and kept as long as the definition. */
+function oncePerTable<F>(compile: (def: TableDef<object>) => F): (def: TableDef<object>) => F {
+  const compiled = new WeakMap<TableDef<object>, F>();
+  return (def) => {
+    let value = compiled.get(def);
+    if (value === undefined) {
+      value = compile(def);
+      compiled.set(def, value);
+    }
+    return value;
+  };
 }
+
+const columnWriterOf = oncePerTable(compileColumnWriter);
 
 /**
  * The compiled converter: a loop whose body is, per field, `v = row.field; cN[i] = …` with the
@@ -107,8 +111,6 @@ type RowBuilder = (
   keyed: { keyOf: (row: object) => string; keys: string[] } | undefined,
 ) => object[];
 
-const rowBuilders = new WeakMap<TableDef<object>, RowBuilder>();
-
 /** A field name that can be written as a property of an object literal as it is. */
 const PLAIN_PROPERTY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -172,14 +174,7 @@ function int64Value(value: ParquetValue | undefined): unknown {
   return value === null || value === undefined ? null : Number(value);
 }
 
-function rowBuilderOf(def: TableDef<object>): RowBuilder {
-  let builder = rowBuilders.get(def);
-  if (builder === undefined) {
-    builder = compileRowBuilder(def);
-    rowBuilders.set(def, builder);
-  }
-  return builder;
-}
+const rowBuilderOf = oncePerTable(compileRowBuilder);
 
 /**
  * The compiled converter: a loop whose body is `{ field0: c0[i] ?? null, field1: json(c1[i]), … }`
@@ -287,16 +282,7 @@ type RowReaderFactory = (
   int64: (value: ParquetValue | undefined) => unknown,
 ) => RowReader;
 
-const rowReaders = new WeakMap<TableDef<object>, RowReaderFactory>();
-
-function rowReaderOf(def: TableDef<object>): RowReaderFactory {
-  let factory = rowReaders.get(def);
-  if (factory === undefined) {
-    factory = compileRowReader(def);
-    rowReaders.set(def, factory);
-  }
-  return factory;
-}
+const rowReaderOf = oncePerTable(compileRowReader);
 
 /**
  * The compiled reader of one set of columns: `build(i)` returns row `i` as one object literal (as
