@@ -484,8 +484,9 @@ export interface RowBlock<R> {
   rowAt(index: number): R;
   /**
    * An object with the fields of row `index`, for reading a few fields of many rows without
-   * building them: the row itself, or a view valid until the next `viewAt` of this block. Never
-   * keep, change or copy it (a view's fields are getters, which a spread does not copy).
+   * building them: the row itself, or a view valid until the next `viewAt` or `keyAt` of this block
+   * (a key may be read through the view). Never keep, change or copy it (a view's fields are
+   * getters, which a spread does not copy).
    */
   viewAt(index: number): R;
 }
