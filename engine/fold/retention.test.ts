@@ -23,6 +23,17 @@ function setup(
   return { f, state, folder, runs: new RunDriver(f, folder, state) };
 }
 
+/** Adds dynamic partition `requestId` to `customers`, under the idempotency key of that request. */
+function addCustomer(runs: RunDriver, requestId: string): void {
+  runs.make('partitions.dynamic-changed.v1', {
+    partitionsDefName: 'customers',
+    added: [requestId],
+    deleted: [],
+    requestId,
+    changedBy: 'ops',
+  });
+}
+
 describe('retention', () => {
   it('DM-52/53: a terminal run expires with its tasks after the window, but its run key stays deduplicated', () => {
     const { f, state, runs } = setup();
@@ -79,14 +90,7 @@ describe('retention', () => {
 
   it('expires idempotency keys after their window, so only then can a key be reused', () => {
     const { f, state, runs } = setup();
-    const change = (requestId: string) =>
-      runs.make('partitions.dynamic-changed.v1', {
-        partitionsDefName: 'customers',
-        added: [requestId],
-        deleted: [],
-        requestId,
-        changedBy: 'ops',
-      });
+    const change = (requestId: string) => addCustomer(runs, requestId);
     change('r1');
     expect(state.tables.idempotencyKeys.has('dynparts:customers:r1')).toBe(true);
     f.advance(31 * DAY);
@@ -111,14 +115,7 @@ describe('retention', () => {
 
   it('rebuilds its queues from loaded rows before the next event folded changes any', () => {
     const { f, state, folder, runs } = setup();
-    const change = (requestId: string) =>
-      runs.make('partitions.dynamic-changed.v1', {
-        partitionsDefName: 'customers',
-        added: [requestId],
-        deleted: [],
-        requestId,
-        changedBy: 'ops',
-      });
+    const change = (requestId: string) => addCustomer(runs, requestId);
     change('r1');
     // As after loading published files: the rows are there, the queues are rebuilt from them.
     const loaded = state.tables.idempotencyKeys.get('dynparts:customers:r1')!;

@@ -54,6 +54,19 @@ function bulk(from: number, count: number): { keys: string[]; rows: Row[] } {
   return { keys, rows };
 }
 
+/** Loads rows `from`..`from + count` into `lazy` in bulk and into `eager` row by row; returns them. */
+function loadBoth(
+  lazy: TableState<Row>,
+  eager: TableState<Row>,
+  from: number,
+  count: number,
+): { keys: string[]; rows: Row[] } {
+  const { keys, rows } = bulk(from, count);
+  lazy.loadDistinct(keys.slice(), rows.slice());
+  for (let i = 0; i < keys.length; i++) eager.load(keys[i]!, rows[i]!);
+  return { keys, rows };
+}
+
 describe('TableState loaded in bulk', () => {
   it('answers size, values and entries without keying, in the order a keyed table has', () => {
     const lazy = new TableState<Row>();
@@ -63,9 +76,7 @@ describe('TableState loaded in bulk', () => {
       [5000, 3],
       [5003, 9000],
     ] as const) {
-      const { keys, rows } = bulk(from, count);
-      lazy.loadDistinct(keys, rows);
-      for (let i = 0; i < keys.length; i++) eager.load(keys[i]!, rows[i]!);
+      loadBoth(lazy, eager, from, count);
     }
     expect(lazy.unkeyed).toBe(14_003);
     expect(contents(lazy)).toEqual(contents(eager));
@@ -84,9 +95,7 @@ describe('TableState loaded in bulk', () => {
   it('iterates as a live map iterator does across keying, changes and clearing', () => {
     const lazy = new TableState<Row>();
     const eager = new TableState<Row>();
-    const { keys, rows } = bulk(0, 9000);
-    lazy.loadDistinct(keys.slice(), rows.slice());
-    for (let i = 0; i < keys.length; i++) eager.load(keys[i]!, rows[i]!);
+    loadBoth(lazy, eager, 0, 9000);
     const step = (a: Iterator<unknown>, b: Iterator<unknown>, count: number) => {
       for (let i = 0; i < count; i++) expect(a.next()).toEqual(b.next());
     };
@@ -121,11 +130,7 @@ describe('TableState loaded in bulk', () => {
   it('goes on with the rows loaded after the table was cleared under an iterator', () => {
     const lazy = new TableState<Row>();
     const eager = new TableState<Row>();
-    const load = (from: number, count: number) => {
-      const { keys, rows } = bulk(from, count);
-      lazy.loadDistinct(keys.slice(), rows.slice());
-      for (let i = 0; i < keys.length; i++) eager.load(keys[i]!, rows[i]!);
-    };
+    const load = (from: number, count: number) => loadBoth(lazy, eager, from, count);
     load(0, 9000);
     lazy.keyRows(0);
     const iterators = [lazy.entries(), eager.entries()] as const;
@@ -239,9 +244,7 @@ describe('TableState loaded in bulk', () => {
   it('undoes and reports changes made after a bulk load exactly like a table loaded row by row', () => {
     const lazy = new TableState<Row>();
     const eager = new TableState<Row>();
-    const { keys, rows } = bulk(0, 6000);
-    lazy.loadDistinct(keys.slice(), rows.slice());
-    for (let i = 0; i < keys.length; i++) eager.load(keys[i]!, rows[i]!);
+    const { rows } = loadBoth(lazy, eager, 0, 6000);
     const fresh = { n: 99 };
     for (const table of [lazy, eager]) {
       table.set('k10', fresh);

@@ -70,6 +70,27 @@ const query = (extra: Partial<TickHistoryQuery> = {}): TickHistoryQuery => ({
 const ids = (history: TickHistory, tables: ProjectionTables, q: TickHistoryQuery) =>
   history.page(tables, q).map(tickIdOf);
 
+/** A published schedule tick `i` seconds after START, as the tables hold it. */
+function tickRow(scheduleId: string, i: number, status: string): ScheduleTickRow {
+  return {
+    tickId: `${scheduleId}:${START / 1000 + i}`,
+    scheduleId,
+    scheduledFor: START + i * 1000,
+    trigger: 'cron',
+    status,
+    skipReason: null,
+    error: null,
+    runKeys: [],
+    runIds: [],
+    definitionVersion: 'v1',
+    droppedCount: null,
+    droppedFirstDueFor: null,
+    droppedLastDueFor: null,
+    recordedAt: START + i * 1000,
+    rowVersion: String(i),
+  };
+}
+
 describe('tick history', () => {
   it("returns one instigator's ticks newest first, apart from other schedules and from sensors", async () => {
     const h = await seeded(6);
@@ -191,23 +212,8 @@ describe('tick history', () => {
         return () => undefined;
       },
     };
-    const row = (scheduleId: string, i: number): ScheduleTickRow => ({
-      tickId: `${scheduleId}:${START / 1000 + i}`,
-      scheduleId,
-      scheduledFor: START + i * 1000,
-      trigger: 'cron',
-      status: i % 10 === 0 ? 'FAILURE' : 'SUCCESS',
-      skipReason: null,
-      error: null,
-      runKeys: [],
-      runIds: [],
-      definitionVersion: 'v1',
-      droppedCount: null,
-      droppedFirstDueFor: null,
-      droppedLastDueFor: null,
-      recordedAt: START + i * 1000,
-      rowVersion: String(i),
-    });
+    const row = (scheduleId: string, i: number) =>
+      tickRow(scheduleId, i, i % 10 === 0 ? 'FAILURE' : 'SUCCESS');
     state.tables.scheduleTicks.tracking = false;
     for (let i = 0; i < 250_000; i++) {
       const tick = row(i % 2 === 0 ? 'big:one' : 'big:two', i);
@@ -255,23 +261,7 @@ describe('tick history', () => {
 });
 
 describe('tick history over ticks loaded in bulk', () => {
-  const row = (scheduleId: string, i: number): ScheduleTickRow => ({
-    tickId: `${scheduleId}:${START / 1000 + i}`,
-    scheduleId,
-    scheduledFor: START + i * 1000,
-    trigger: 'cron',
-    status: STATUSES[i % 4]!,
-    skipReason: null,
-    error: null,
-    runKeys: [],
-    runIds: [],
-    definitionVersion: 'v1',
-    droppedCount: null,
-    droppedFirstDueFor: null,
-    droppedLastDueFor: null,
-    recordedAt: START + i * 1000,
-    rowVersion: String(i),
-  });
+  const row = (scheduleId: string, i: number) => tickRow(scheduleId, i, STATUSES[i % 4]!);
 
   /** A block of decoded columns, as a published base loads, counting the rows it builds. */
   function columnBlock(rows: readonly ScheduleTickRow[]): {
